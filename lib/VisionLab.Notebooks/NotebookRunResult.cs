@@ -1,0 +1,34 @@
+namespace VisionLab.Notebooks;
+
+/// <summary>One output of a cell, by MIME type (text/plain, text/html, image/png, ...) or stream.</summary>
+public sealed record CellOutput(string Kind, IReadOnlyDictionary<string, string> Data);
+
+public sealed record CellResult(int Index, string FirstLine, TimeSpan Elapsed, IReadOnlyList<CellOutput> Outputs, string? Error)
+{
+    public bool Succeeded => Error is null;
+}
+
+/// <summary>The checks line a notebook's last cell prints (see VisionLab.Interactive.NotebookChecks).</summary>
+public sealed record ChecksSummary(string Notebook, int Passed, int Failed);
+
+public sealed record NotebookRunResult(
+    string Path,
+    IReadOnlyList<CellResult> Cells,
+    int CodeCellCount,
+    TimeSpan Elapsed,
+    ChecksSummary? Checks,
+    long LiveTensorsLeft,
+    string? Failure)
+{
+    public string Name => System.IO.Path.GetFileNameWithoutExtension(Path);
+    public bool Succeeded => Failure is null;
+
+    public IEnumerable<CellOutput> AllOutputs => Cells.SelectMany(c => c.Outputs);
+
+    /// <summary>True when some cell produced this MIME type and its content satisfies the predicate.</summary>
+    public bool Produced(string mimeType, Func<string, bool>? predicate = null) =>
+        AllOutputs.Any(o => o.Data.TryGetValue(mimeType, out var value) && (predicate?.Invoke(value) ?? true));
+}
+
+/// <summary>Progress while a notebook runs: the cell about to run.</summary>
+public sealed record CellProgress(string Notebook, int CellIndex, int CodeCellNumber, int CodeCellCount, string FirstLine);

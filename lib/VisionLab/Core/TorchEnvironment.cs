@@ -1,0 +1,43 @@
+using TorchSharp;
+
+namespace VisionLab.Core;
+
+/// <summary>What the notebooks and the CLI report about the machine they run on.</summary>
+public sealed record TorchEnvironmentInfo(
+    string Device, bool CudaAvailable, int CudaDeviceCount, string TorchSharpVersion, string LibTorchVersion,
+    int Threads, string Os, string DotNet)
+{
+    public override string ToString() =>
+        $"device {Device}{(CudaAvailable ? $" ({CudaDeviceCount} CUDA device(s))" : " (no CUDA device)")}, TorchSharp {TorchSharpVersion}, " +
+        $"libtorch {LibTorchVersion}, {Threads} threads, {Os}, .NET {DotNet}";
+}
+
+/// <summary>The device every notebook and command uses: CUDA when present, else CPU.</summary>
+public static class TorchEnvironment
+{
+    /// <summary>CUDA when a CUDA build of TorchSharp sees a GPU, else CPU.</summary>
+    public static torch.Device DefaultDevice
+    {
+        get
+        {
+            TorchNative.EnsureLoaded();
+            return torch.cuda.is_available() ? torch.CUDA : torch.CPU;
+        }
+    }
+
+    /// <summary>Device, versions and thread count, in one call.</summary>
+    public static TorchEnvironmentInfo Describe()
+    {
+        TorchNative.EnsureLoaded();
+        bool cuda = torch.cuda.is_available();
+        return new TorchEnvironmentInfo(
+            Device: cuda ? "cuda" : "cpu",
+            CudaAvailable: cuda,
+            CudaDeviceCount: cuda ? torch.cuda.device_count() : 0,
+            TorchSharpVersion: TorchNative.AssemblyVersion(typeof(torch).Assembly),
+            LibTorchVersion: torch.__version__,
+            Threads: torch.get_num_threads(),
+            Os: System.Runtime.InteropServices.RuntimeInformation.OSDescription,
+            DotNet: Environment.Version.ToString());
+    }
+}

@@ -1,0 +1,70 @@
+using System.Globalization;
+using System.Net;
+using System.Text;
+using VisionLab.Core;
+
+namespace VisionLab.Interactive;
+
+/// <summary>
+/// The checks a notebook ends with. <see cref="Verify"/> prints one machine-readable line that the
+/// test host asserts, shows a table, and throws when any check failed, so Jupyter fails too.
+/// </summary>
+public sealed class NotebookChecks
+{
+    public const string Marker = "[visionlab-checks]";
+    readonly List<CheckResult> _results = new();
+
+    public NotebookChecks(string notebook) => Notebook = notebook;
+
+    public string Notebook { get; }
+    public IReadOnlyList<CheckResult> Results => _results;
+
+    public NotebookChecks That(string description, bool condition, string? detail = null)
+    {
+        _results.Add(new CheckResult(description, condition, detail ?? (condition ? "" : "condition was false")));
+        return this;
+    }
+
+    public NotebookChecks Equal<T>(string description, T expected, T actual) =>
+        That(description, EqualityComparer<T>.Default.Equals(expected, actual), $"expected {expected}, got {actual}");
+
+    public NotebookChecks AtLeast(string description, double actual, double floor) =>
+        That(description, actual >= floor, string.Create(CultureInfo.InvariantCulture, $"{actual:G6} (floor {floor:G6})"));
+
+    public NotebookChecks Near(string description, double expected, double actual, double tolerance) =>
+        That(description, Math.Abs(expected - actual) <= tolerance,
+            string.Create(CultureInfo.InvariantCulture, $"expected {expected:G6} ± {tolerance:G3}, got {actual:G6}"));
+
+    /// <summary>
+    /// Call in a cell of its own, after disposing what the notebook holds: temporaries of the current
+    /// cell are still referenced while it runs. Adds the tensor-leak check (everything the notebook created is disposed), prints the marker
+    /// line, and throws <see cref="NotebookChecksFailedException"/> if anything failed.
+    /// </summary>
+    public NotebookChecks Verify()
+    {
+        long live = LiveTensors.Count() - NotebookSetup.TensorBaseline;
+        That("every tensor the notebook created is disposed", live <= 0, $"{live} tensor(s) still alive");
+        int failed = _results.Count(r => !r.Passed);
+        Console.WriteLine($"{Marker} notebook={Notebook} passed={_results.Count - failed} failed={failed}");
+        if (failed > 0)
+            throw new NotebookChecksFailedException(
+                $"{failed} of {_results.Count} checks failed in {Notebook}: " +
+                string.Join("; ", _results.Where(r => !r.Passed).Select(r => $"{r.Description} ({r.Detail})")));
+        return this;
+    }
+
+    public string ToHtml()
+    {
+        var html = new StringBuilder("<table><tr><th>check</th><th>result</th><th>detail</th></tr>");
+        foreach (var r in _results)
+            html.Append($"<tr><td>{WebUtility.HtmlEncode(r.Description)}</td><td>{(r.Passed ? "✔ pass" : "✘ FAIL")}</td><td>{WebUtility.HtmlEncode(r.Detail)}</td></tr>");
+        return html.Append("</table>").ToString();
+    }
+
+    public override string ToString() =>
+        string.Join(Environment.NewLine, _results.Select(r => $"{(r.Passed ? "pass" : "FAIL")}  {r.Description}  {r.Detail}"));
+}
+
+public sealed record CheckResult(string Description, bool Passed, string Detail);
+
+public sealed class NotebookChecksFailedException(string message) : Exception(message);

@@ -1,0 +1,95 @@
+using VisionLab.Notebooks;
+
+namespace Notebooks.Tests;
+
+/// <summary>The host fails notebooks for the right reasons, and names the cell.</summary>
+[Collection(NotebookCollection.Name)]
+public sealed class HostTests
+{
+    static Task<NotebookRunResult> Run(string path) =>
+        NotebookRunner.RunAsync(path, new NotebookRunOptions { Profile = "smoke", Timeout = TimeSpan.FromMinutes(3) }, TestContext.Current.CancellationToken);
+
+    [Fact]
+    public async Task A_clean_notebook_passes()
+    {
+        using var scratch = new Repository.ScratchFolder();
+        var result = await Run(scratch.Write("clean.ipynb", TestNotebooks.Make([TestNotebooks.Bootstrap, "var t = TorchSharp.torch.ones(3);\nt.Dispose();", TestNotebooks.Checks])));
+        Assert.Empty(NotebookAssertions.Problems(result));
+        Assert.Equal(new ChecksSummary("scratch", 2, 0), result.Checks);
+    }
+
+    [Fact]
+    public async Task A_throwing_cell_fails_the_notebook_and_is_named()
+    {
+        using var scratch = new Repository.ScratchFolder();
+        var result = await Run(scratch.Write("throws.ipynb", TestNotebooks.Make([
+            TestNotebooks.Bootstrap,
+            "var fine = 1;",
+            "// a comment line first\nthrow new InvalidOperationException(\"boom from cell two\");",
+            TestNotebooks.Checks])));
+        var problem = Assert.Single(NotebookAssertions.Problems(result), p => p.Contains("cell 2"));
+        Assert.Contains("throw new InvalidOperationException", problem);
+        Assert.Contains("boom from cell two", problem);
+        Assert.Equal(3, result.Cells.Count); // the checks cell never ran
+    }
+
+    [Fact]
+    public async Task A_notebook_committed_with_outputs_fails()
+    {
+        using var scratch = new Repository.ScratchFolder();
+        var result = await Run(scratch.Write("dirty.ipynb", TestNotebooks.Make([TestNotebooks.Bootstrap, TestNotebooks.Checks], withOutputs: true)));
+        Assert.Contains(NotebookAssertions.Problems(result), p => p.Contains("committed with outputs"));
+    }
+
+    [Fact]
+    public async Task A_leaking_notebook_fails()
+    {
+        using var scratch = new Repository.ScratchFolder();
+        // The leak check runs in the host even when the notebook's own checks do not see it.
+        var result = await Run(scratch.Write("leaks.ipynb", TestNotebooks.Make([
+            TestNotebooks.Bootstrap,
+            "var kept = TorchSharp.torch.zeros(4, 4);",
+            "Console.WriteLine(\"[visionlab-checks] notebook=leaks passed=1 failed=0\");"])));
+        Assert.Null(result.Failure);
+        foreach (var a in AppDomain.CurrentDomain.GetAssemblies().Where(a => a.GetName().Name == "TorchSharp"))
+            TestContext.Current.TestOutputHelper!.WriteLine($"{a.FullName} {a.Location} {System.Runtime.Loader.AssemblyLoadContext.GetLoadContext(a)}");
+        Assert.Equal(1, result.LiveTensorsLeft);
+        Assert.Contains(NotebookAssertions.Problems(result), p => p.Contains("1 tensor(s) still alive"));
+    }
+
+    [Fact]
+    public async Task The_notebook_own_leak_check_fails_in_Jupyter_too()
+    {
+        using var scratch = new Repository.ScratchFolder();
+        var result = await Run(scratch.Write("leaks-checked.ipynb", TestNotebooks.Make([
+            TestNotebooks.Bootstrap, "var kept = TorchSharp.torch.zeros(4, 4);", TestNotebooks.Checks])));
+        Assert.NotNull(result.Failure);
+        Assert.Contains("tensor(s) still alive", result.Failure);
+    }
+
+    [Fact]
+    public async Task A_notebook_without_checks_fails()
+    {
+        using var scratch = new Repository.ScratchFolder();
+        var result = await Run(scratch.Write("unchecked.ipynb", TestNotebooks.Make([TestNotebooks.Bootstrap, "var answer = 42;"])));
+        Assert.Contains(NotebookAssertions.Problems(result), p => p.Contains("no checks line"));
+    }
+
+    [Fact]
+    public async Task Without_a_built_library_the_first_cell_names_the_command_to_run()
+    {
+        using var scratch = new Repository.ScratchFolder(depth: 2); // "../lib" does not exist from here
+        var result = await Run(scratch.Write("unbuilt.ipynb", TestNotebooks.Make([TestNotebooks.Bootstrap, TestNotebooks.Checks])));
+        Assert.NotNull(result.Failure);
+        Assert.Contains("cell 0", result.Failure);
+        Assert.Contains("Run `dotnet build` in the repository root", result.Failure);
+    }
+
+    [Fact]
+    public void The_host_runs_on_the_kernel_FSharp_Core_10_0()
+    {
+        // Plotly.NET asks for 10.1; a host with 10.1 would hide the failure the official kernel shows.
+        var version = typeof(Microsoft.FSharp.Core.FSharpOption<int>).Assembly.GetName().Version!;
+        Assert.Equal(new Version(10, 0, 0, 0), version);
+    }
+}
