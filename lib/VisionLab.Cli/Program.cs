@@ -1,0 +1,9 @@
+using System.CommandLine;
+using VisionLab.Cli.Commands;
+
+var root = new RootCommand("VisionLab: the C# computer-vision tutorial and its tools.")
+{
+    TutorialCommand.Create(),
+    InfoCommand.Create(),
+};
+return await root.Parse(args).InvokeAsync();
