@@ -76,6 +76,15 @@ public sealed class HostTests
     }
 
     [Fact]
+    public async Task The_first_cell_can_run_again_in_the_same_kernel()
+    {
+        // What a user does after rebuilding the library: run the first cell again.
+        using var scratch = new Repository.ScratchFolder();
+        var result = await Run(scratch.Write("rerun.ipynb", TestNotebooks.Make([TestNotebooks.Bootstrap, TestNotebooks.Bootstrap, TestNotebooks.Checks])));
+        Assert.Empty(NotebookAssertions.Problems(result));
+    }
+
+    [Fact]
     public async Task Without_a_built_library_the_first_cell_names_the_command_to_run()
     {
         using var scratch = new Repository.ScratchFolder(depth: 2); // "../lib" does not exist from here
