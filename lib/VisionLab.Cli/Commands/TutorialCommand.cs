@@ -48,7 +48,8 @@ public static class TutorialCommand
                     var reporter = new Progress<CellProgress>(p =>
                     {
                         task.Value = p.CodeCellNumber - 1;
-                        task.Description = Markup.Escape($"{name}  cell {p.CodeCellNumber}/{p.CodeCellCount}: {p.FirstLine}");
+                        var line = p.FirstLine.Length > 40 ? p.FirstLine[..37] + "..." : p.FirstLine;
+                        task.Description = Markup.Escape($"{name}  cell {p.CodeCellNumber}/{p.CodeCellCount}: {line}");
                     });
                     var result = await NotebookRunner.RunAsync(path, new NotebookRunOptions
                     {
