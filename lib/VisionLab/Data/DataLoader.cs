@@ -1,0 +1,111 @@
+using TorchSharp;
+using VisionLab.Augmentation;
+using static TorchSharp.torch;
+
+namespace VisionLab.Data;
+
+/// <summary>How a <see cref="DataLoader"/> batches and prefetches.</summary>
+public sealed record DataLoaderOptions
+{
+    public int BatchSize { get; init; } = 128;
+    public bool Shuffle { get; init; } = true;
+    public bool DropLast { get; init; }
+    public int Seed { get; init; }
+    /// <summary>Threads that build batches in parallel (each batch on one thread).</summary>
+    public int Workers { get; init; } = Math.Max(1, Environment.ProcessorCount);
+    /// <summary>Batches built ahead of the consumer, beyond one per worker.</summary>
+    public int Prefetch { get; init; } = 2;
+    /// <summary>Where batches go; on CUDA they are built in pinned memory and copied without blocking.</summary>
+    public Device? Device { get; init; }
+}
+
+/// <summary>
+/// The input pipeline: seeded shuffling, per-image transforms on worker threads, batching and prefetching
+/// ahead of the training step. Each image's randomness comes from (seed, epoch, index), so an epoch is the
+/// same whatever the number of workers or the thread timing.
+/// </summary>
+public sealed class DataLoader(IImageDataset dataset, IImageTransform? transform, DataLoaderOptions? options = null)
+{
+    public IImageDataset Dataset { get; } = dataset;
+    public IImageTransform? Transform { get; } = transform;
+    public DataLoaderOptions Options { get; } = Validate(options ?? new DataLoaderOptions(), dataset);
+
+    public int BatchCount => Options.DropLast ? Dataset.Count / Options.BatchSize : (Dataset.Count + Options.BatchSize - 1) / Options.BatchSize;
+
+    /// <summary>The order images are visited in an epoch: a seeded shuffle, or 0..N-1.</summary>
+    public int[] Order(int epoch)
+    {
+        var order = Enumerable.Range(0, Dataset.Count).ToArray();
+        if (Options.Shuffle) new Random(unchecked((int)Sampling.Mix((ulong)(uint)Options.Seed, (ulong)(uint)epoch, 0x5eed))).Shuffle(order);
+        return order;
+    }
+
+    /// <summary>The batches of one epoch, in order. Dispose each batch; stopping early is fine.</summary>
+    public IEnumerable<Batch> Epoch(int epoch = 0, CancellationToken cancellationToken = default)
+    {
+        var order = Order(epoch);
+        int batches = BatchCount, window = Options.Workers + Options.Prefetch;
+        var pending = new Queue<Task<Batch>>();
+        int next = 0;
+        try
+        {
+            for (int b = 0; b < batches; b++)
+            {
+                while (next < batches && pending.Count < window)
+                {
+                    int batchIndex = next++;
+                    pending.Enqueue(Task.Run(() => Build(order, batchIndex, epoch, cancellationToken), cancellationToken));
+                }
+                var batch = pending.Dequeue().GetAwaiter().GetResult();
+                cancellationToken.ThrowIfCancellationRequested();
+                yield return batch;
+            }
+        }
+        finally
+        {
+            // Early exit or cancellation: wait for the batches in flight and free them.
+            while (pending.Count > 0)
+            {
+                try { pending.Dequeue().GetAwaiter().GetResult().Dispose(); }
+                catch (OperationCanceledException) { }
+            }
+        }
+    }
+
+    Batch Build(int[] order, int batchIndex, int epoch, CancellationToken cancellationToken)
+    {
+        int start = batchIndex * Options.BatchSize, count = Math.Min(Options.BatchSize, order.Length - start);
+        var indices = order.AsSpan(start, count).ToArray();
+        using var scope = NewDisposeScope();
+        var images = new Tensor[count];
+        var labels = new long[count];
+        for (int i = 0; i < count; i++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var image = Dataset.Image(indices[i]);
+            images[i] = Transform is null ? image : Transform.Apply(image, Sampling.ForItem(Options.Seed, epoch, indices[i]));
+            labels[i] = Dataset.Label(indices[i]);
+        }
+        var shape = images[0].shape;
+        for (int i = 1; i < count; i++)
+            if (!images[i].shape.SequenceEqual(shape))
+                throw new InvalidDataException($"Images in a batch must have one size: image {indices[i]} is [{string.Join(", ", images[i].shape)}], image {indices[0]} is [{string.Join(", ", shape)}]. Resize them (e.g. ImageFolderDataset size) or crop in the transform.");
+        var batchImages = stack(images);
+        var batchLabels = tensor(labels, ScalarType.Int64);
+        if (Options.Device is { type: DeviceType.CUDA } device)
+        {
+            batchImages = batchImages.pin_memory().to(device, non_blocking: true);
+            batchLabels = batchLabels.pin_memory().to(device, non_blocking: true);
+        }
+        return new Batch(batchImages.MoveToOuterDisposeScope(), batchLabels.MoveToOuterDisposeScope(), indices);
+    }
+
+    static DataLoaderOptions Validate(DataLoaderOptions options, IImageDataset dataset)
+    {
+        if (options.BatchSize < 1) throw new ArgumentOutOfRangeException(nameof(options), $"BatchSize must be at least 1, got {options.BatchSize}.");
+        if (options.Workers < 1) throw new ArgumentOutOfRangeException(nameof(options), $"Workers must be at least 1, got {options.Workers}.");
+        if (options.Prefetch < 0) throw new ArgumentOutOfRangeException(nameof(options), $"Prefetch cannot be negative, got {options.Prefetch}.");
+        if (dataset.Count == 0) throw new ArgumentException("The dataset is empty.", nameof(dataset));
+        return options;
+    }
+}
