@@ -25,6 +25,9 @@ public static class DisplayFormatters
         Formatter.Register<NotebookChecks>((checks, writer) => writer.Write(checks.ToHtml()), HtmlFormatter.MimeType);
     }
 
+    /// <summary>Counts an image rendered by another visualizer (galleries, overlays).</summary>
+    public static void CountImage() => Interlocked.Increment(ref _imagesRendered);
+
     public static string TensorHtml(Tensor tensor)
     {
         if (tensor.IsInvalid) return "<pre>disposed tensor</pre>";

@@ -22,6 +22,16 @@ public static class Charts
         return WithTitle(chart, title);
     }
 
+    /// <summary>One bar per label.</summary>
+    public static GenericChart Bars(string title, string xTitle, string yTitle, IReadOnlyList<string> labels, IReadOnlyList<double> values)
+    {
+        if (labels.Count != values.Count) throw new ArgumentException($"{labels.Count} labels but {values.Count} values.");
+        var chart = PlotlyChart.Column<double, string, string>(values: values, Keys: labels.ToArray())
+            .WithXAxisStyle<double, double, string>(TitleText: xTitle)
+            .WithYAxisStyle<double, double, string>(TitleText: yTitle);
+        return WithTitle(chart, title);
+    }
+
     /// <summary>Sets the chart's title (Plotly.NET's C# API has no such call; its F# one is curried).</summary>
     public static GenericChart WithTitle(GenericChart chart, string title) =>
         Plotly.NET.Chart.withTitle(title, FSharpOption<Font>.None).Invoke(chart);
