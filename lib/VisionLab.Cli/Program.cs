@@ -5,5 +5,6 @@ var root = new RootCommand("VisionLab: the C# computer-vision tutorial and its t
 {
     TutorialCommand.Create(),
     InfoCommand.Create(),
+    BenchCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();
