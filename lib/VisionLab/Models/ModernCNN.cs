@@ -1,0 +1,107 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+
+namespace VisionLab.Models;
+
+/// <summary>The first layers of <see cref="ModernCNN"/>.</summary>
+public enum CnnStem
+{
+    /// <summary>The guide's: 7x7 convolution, stride 2, then 3x3 max-pool, stride 2 (a 32x32 image is 8x8 before layer1).</summary>
+    ImageNet,
+    /// <summary>CIFAR ResNets': 3x3 convolution, stride 1, no max-pool (layer1 sees the full 32x32).</summary>
+    Cifar,
+}
+
+/// <summary>
+/// The guide's ResNet-style ModernCNN: a stem, three stages of two residual blocks (64→128, 128→256, 256→512),
+/// global average pooling and a linear classifier; 11,038,218 parameters for 10 classes. Kaiming-normal
+/// (fan-out) convolutions and unit/zero batch norms, as the guide initialises them.
+/// </summary>
+public sealed class ModernCNN : Module<Tensor, Tensor>
+{
+    private readonly Conv2d conv1;
+    private readonly BatchNorm2d bn1;
+    private readonly ReLU relu;
+    private readonly Module<Tensor, Tensor> maxpool;
+    private readonly Sequential layer1;
+    private readonly Sequential layer2;
+    private readonly Sequential layer3;
+    private readonly AdaptiveAvgPool2d avgpool;
+    private readonly Linear fc;
+
+    public ModernCNN(long numClasses = 10, long inChannels = 3, CnnStem stem = CnnStem.ImageNet) : base(nameof(ModernCNN))
+    {
+        if (numClasses < 1) throw new ArgumentOutOfRangeException(nameof(numClasses), "A classifier needs at least one class.");
+        if (inChannels < 1) throw new ArgumentOutOfRangeException(nameof(inChannels), "Images have at least one channel.");
+        Stem = stem;
+        InChannels = inChannels;
+        conv1 = stem == CnnStem.ImageNet ? Conv2d(inChannels, 64, 7, stride: 2, padding: 3) : Conv2d(inChannels, 64, 3, stride: 1, padding: 1);
+        bn1 = BatchNorm2d(64);
+        relu = ReLU(inplace: true);
+        maxpool = stem == CnnStem.ImageNet ? MaxPool2d(3, stride: 2, padding: 1) : Identity();
+        layer1 = MakeLayer(64, 128, 2);
+        layer2 = MakeLayer(128, 256, 2, stride: 2);
+        layer3 = MakeLayer(256, 512, 2, stride: 2);
+        avgpool = AdaptiveAvgPool2d(new long[] { 1, 1 });
+        fc = Linear(512, numClasses);
+        RegisterComponents();
+        InitializeWeights();
+    }
+
+    public CnnStem Stem { get; }
+    public long InChannels { get; }
+
+    static Sequential MakeLayer(long inChannels, long outChannels, int blocks, long stride = 1)
+    {
+        var layers = new List<Module<Tensor, Tensor>> { new ResidualBlock(inChannels, outChannels, stride) };
+        for (int i = 1; i < blocks; i++) layers.Add(new ResidualBlock(outChannels, outChannels));
+        return Sequential(layers);
+    }
+
+    void InitializeWeights()
+    {
+        using var noGrad = no_grad();
+        foreach (var (_, module) in named_modules())
+        {
+            if (module is Conv2d conv) init.kaiming_normal_(conv.weight, mode: init.FanInOut.FanOut, nonlinearity: init.NonlinearityType.ReLU);
+            else if (module is BatchNorm2d bn)
+            {
+                init.constant_(bn.weight, 1);
+                init.constant_(bn.bias, 0);
+            }
+        }
+    }
+
+    public override Tensor forward(Tensor x)
+    {
+        if (x.dim() != 4 || x.shape[1] != InChannels)
+            throw new ArgumentException($"ModernCNN expects images [N, {InChannels}, H, W]; got [{string.Join(", ", x.shape)}].");
+        using var scope = NewDisposeScope();
+        x = maxpool.call(relu.call(bn1.call(conv1.call(x))));
+        x = layer3.call(layer2.call(layer1.call(x)));
+        x = avgpool.call(x).flatten(1);
+        return fc.call(x).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Shapes after each stage for an input of the given size (the notebook's "shapes through the network").</summary>
+    public IReadOnlyList<(string Stage, long[] Shape)> TraceShapes(long height = 32, long width = 32)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        bool wasTraining = training;
+        eval();
+        var x = zeros(1, InChannels, height, width, device: conv1.weight!.device);
+        var shapes = new List<(string, long[])> { ("input", x.shape) };
+        x = relu.call(bn1.call(conv1.call(x))); shapes.Add(("conv1+bn1+relu", x.shape));
+        x = maxpool.call(x); shapes.Add(("maxpool", x.shape));
+        x = layer1.call(x); shapes.Add(("layer1", x.shape));
+        x = layer2.call(x); shapes.Add(("layer2", x.shape));
+        x = layer3.call(x); shapes.Add(("layer3", x.shape));
+        x = avgpool.call(x).flatten(1); shapes.Add(("avgpool+flatten", x.shape));
+        x = fc.call(x); shapes.Add(("fc", x.shape));
+        train(wasTraining);
+        return shapes;
+    }
+}
