@@ -1,0 +1,198 @@
+using System.Diagnostics;
+using TorchSharp;
+using TorchSharp.Modules;
+using VisionLab.Augmentation;
+using VisionLab.Core;
+using VisionLab.Data;
+using static TorchSharp.torch;
+using DataLoader = VisionLab.Data.DataLoader;
+
+namespace VisionLab.Training;
+
+/// <summary>
+/// The guide's VisionModelTrainer, done right: AdamW, warm-restart cosine schedule, label smoothing, MixUp
+/// decided per batch (never reusing an earlier batch's targets), loss scaling only where fp16 runs, gradient
+/// clipping after unscaling, gradient accumulation, metrics and callbacks, and exact-resume checkpoints.
+/// The loop stays short; everything optional is a <see cref="TrainingCallback"/>.
+/// </summary>
+public sealed class Trainer : IDisposable
+{
+    readonly CrossEntropyLoss _criterion;
+    readonly List<Parameter> _parameters;
+
+    public Trainer(nn.Module<Tensor, Tensor> model, TrainerOptions? options = null, Device? device = null)
+    {
+        Options = options ?? new TrainerOptions();
+        Options.Validate();
+        Device = device ?? TorchEnvironment.DefaultDevice;
+        Model = model;
+        Model.to(Device);
+        _parameters = Model.parameters().ToList();
+        Optimizer = CreateOptimizer();
+        Scheduler = new CosineAnnealingWarmRestarts(Optimizer, Options.RestartPeriod, Options.RestartMultiplier, Options.MinimumLearningRate);
+        Precision = ResolvePrecision(Options.Precision, Device);
+        Scaler = new GradScaler(enabled: Precision == Precision.Float16);
+        _criterion = new CrossEntropyLoss(label_smoothing: Options.LabelSmoothing);
+    }
+
+    public nn.Module<Tensor, Tensor> Model { get; }
+    public TrainerOptions Options { get; }
+    public Device Device { get; }
+    public AdamW Optimizer { get; }
+    public CosineAnnealingWarmRestarts Scheduler { get; }
+    public GradScaler Scaler { get; }
+    /// <summary>The precision this run uses, after resolving Auto for the device.</summary>
+    public Precision Precision { get; }
+    public List<TrainingCallback> Callbacks { get; } = new();
+    public List<EpochMetrics> History { get; } = new();
+    /// <summary>Completed epochs (the next epoch's number).</summary>
+    public int Epoch { get; internal set; }
+    public bool StopRequested { get; set; }
+
+    /// <summary>Why training runs in <see cref="Precision"/> here, in a sentence for the notebook.</summary>
+    public string PrecisionNote => Precision switch
+    {
+        Precision.Float32 when Device.type != DeviceType.CUDA => "fp32: mixed precision needs CUDA; on the CPU this trainer runs fp32 (the guide's GradScaler/autocast are CUDA APIs).",
+        Precision.Float32 => "fp32 as requested.",
+        _ => $"{Precision} is not available in this build: TorchSharp has no autocast, and master-weight fp16/bf16 training is not implemented yet.",
+    };
+
+    static Precision ResolvePrecision(Precision requested, Device device) =>
+        requested switch
+        {
+            Precision.Auto or Precision.Float32 => Precision.Float32,
+            _ when device.type != DeviceType.CUDA => throw new NotSupportedException($"{requested} training needs a CUDA device; this run is on {device}. Use Precision.Auto or Float32."),
+            _ => throw new NotSupportedException($"{requested} training is not implemented yet: TorchSharp has no autocast. Use Precision.Float32."),
+        };
+
+    AdamW CreateOptimizer()
+    {
+        if (!Options.ExemptNormAndBiasFromDecay)
+            return optim.AdamW(_parameters, lr: Options.LearningRate, weight_decay: Options.WeightDecay);
+        // Batch-norm/layer-norm weights and biases are 1-D: decaying them only shrinks scales and offsets.
+        var decayed = _parameters.Where(p => p.dim() > 1).ToList();
+        var exempt = _parameters.Where(p => p.dim() <= 1).ToList();
+        return optim.AdamW(new[]
+        {
+            new AdamW.ParamGroup(decayed, lr: Options.LearningRate, weight_decay: Options.WeightDecay),
+            new AdamW.ParamGroup(exempt, lr: Options.LearningRate, weight_decay: 0),
+        }, lr: Options.LearningRate);
+    }
+
+    /// <summary>Trains for <paramref name="epochs"/> more epochs (fewer if a callback stops it), validating after each.</summary>
+    public IReadOnlyList<EpochMetrics> Fit(DataLoader train, DataLoader? validation, int epochs, CancellationToken cancellationToken = default)
+    {
+        StopRequested = false;
+        Callbacks.ForEach(c => c.OnFitStart(this, epochs));
+        int last = Epoch + epochs;
+        while (Epoch < last && !StopRequested)
+        {
+            var metrics = TrainEpoch(train, cancellationToken);
+            if (validation is not null)
+            {
+                var evaluation = Evaluate(validation, cancellationToken);
+                metrics = metrics with { ValidationLoss = evaluation.Loss, ValidationAccuracy = evaluation.Accuracy };
+            }
+            History.Add(metrics);
+            Epoch++;
+            Callbacks.ForEach(c => c.OnEpochEnd(this, metrics));
+        }
+        Callbacks.ForEach(c => c.OnFitEnd(this));
+        return History;
+    }
+
+    /// <summary>One pass over the training data.</summary>
+    public EpochMetrics TrainEpoch(DataLoader loader, CancellationToken cancellationToken = default)
+    {
+        int epoch = Epoch, batches = loader.BatchCount, accumulation = Options.AccumulationSteps;
+        Callbacks.ForEach(c => c.OnEpochStart(this, epoch, batches));
+        Model.train();
+        Optimizer.zero_grad();
+        var clock = Stopwatch.StartNew();
+        double lossSum = 0, correct = 0, normSum = 0;
+        int seen = 0, steps = 0, batchIndex = 0;
+        foreach (var batch in loader.Epoch(epoch, cancellationToken))
+        {
+            using var owned = batch;
+            using var scope = NewDisposeScope();
+            var batchClock = Stopwatch.StartNew();
+            var inputs = batch.Images.to(Device);
+            var targets = batch.Labels.to(Device);
+            // Mixing is decided and drawn per batch from (seed, epoch, batch): nothing leaks across batches.
+            var random = Sampling.ForItem(Options.Seed, epoch, -1 - batchIndex);
+            using var mixed = random.NextDouble() < Options.MixProbability ? Options.Mix.Apply(inputs, targets, random) : null;
+
+            var outputs = Model.call(mixed?.Inputs ?? inputs);
+            var loss = mixed is null ? _criterion.call(outputs, targets) : mixed.Loss(_criterion.call, outputs);
+            Scaler.ScaleLoss(loss / accumulation).backward();
+
+            bool stepNow = (batchIndex + 1) % accumulation == 0 || batchIndex + 1 == batches;
+            double norm = double.NaN;
+            bool skipped = false;
+            if (stepNow)
+            {
+                Scaler.Unscale(_parameters);
+                norm = nn.utils.clip_grad_norm_(_parameters, Options.MaxGradientNorm ?? double.PositiveInfinity);
+                skipped = !Scaler.Step(() => Optimizer.step());
+                Scaler.Update();
+                Optimizer.zero_grad();
+                normSum += norm;
+                steps++;
+                if (Options.ScheduleStepping == ScheduleStepping.PerBatch) Scheduler.Step(epoch + (batchIndex + 1.0) / batches);
+            }
+
+            using var noGrad = no_grad();
+            var predicted = outputs.argmax(1);
+            double batchCorrect = mixed is null
+                ? predicted.eq(targets).sum().item<long>()
+                : mixed.Lambda * predicted.eq(mixed.TargetsA).sum().item<long>() + (1 - mixed.Lambda) * predicted.eq(mixed.TargetsB).sum().item<long>();
+            double batchLoss = loss.item<float>();
+            lossSum += batchLoss * batch.Count;
+            correct += batchCorrect;
+            seen += batch.Count;
+            var step = new StepMetrics(epoch, batchIndex, batches, batchLoss, batchCorrect / batch.Count, Scheduler.LearningRate, norm,
+                batch.Count / batchClock.Elapsed.TotalSeconds, mixed is not null, skipped);
+            Callbacks.ForEach(c => c.OnBatchEnd(this, step));
+            batchIndex++;
+        }
+        if (Options.ScheduleStepping == ScheduleStepping.PerEpoch) Scheduler.Step();
+        return new EpochMetrics(epoch, lossSum / seen, correct / seen, Scheduler.LearningRate, steps == 0 ? double.NaN : normSum / steps,
+            seen / clock.Elapsed.TotalSeconds, clock.Elapsed);
+    }
+
+    /// <summary>Loss (without label smoothing) and accuracy on a labelled set, with every prediction.</summary>
+    public EvaluationResult Evaluate(DataLoader loader, CancellationToken cancellationToken = default)
+    {
+        Model.eval();
+        using var noGrad = no_grad();
+        double lossSum = 0;
+        var predictions = new List<int>();
+        var labels = new List<int>();
+        var indices = new List<int>();
+        long classes = 0;
+        foreach (var batch in loader.Epoch(0, cancellationToken))
+        {
+            using var owned = batch;
+            using var scope = NewDisposeScope();
+            var outputs = Model.call(batch.Images.to(Device));
+            classes = outputs.shape[1];
+            lossSum += nn.functional.cross_entropy(outputs, batch.Labels.to(Device), reduction: nn.Reduction.Sum).item<float>();
+            predictions.AddRange(outputs.argmax(1).cpu().data<long>().ToArray().Select(p => (int)p));
+            labels.AddRange(batch.Labels.data<long>().ToArray().Select(l => (int)l));
+            indices.AddRange(batch.Indices);
+        }
+        int correct = predictions.Zip(labels).Count(p => p.First == p.Second);
+        return new EvaluationResult(lossSum / labels.Count, (double)correct / labels.Count, predictions.ToArray(), labels.ToArray(), indices.ToArray(), (int)classes);
+    }
+
+    public void SaveCheckpoint(string path) => Checkpoint.Save(this, path);
+
+    /// <summary>Restores model, optimizer, schedule, scaler, epoch, RNG and history from a checkpoint of the same recipe.</summary>
+    public void LoadCheckpoint(string path) => Checkpoint.Load(this, path);
+
+    public void Dispose()
+    {
+        _criterion.Dispose();
+        Optimizer.Dispose();
+    }
+}

@@ -1,0 +1,49 @@
+using VisionLab.Augmentation;
+
+namespace VisionLab.Training;
+
+/// <summary>Numeric precision of training.</summary>
+public enum Precision
+{
+    /// <summary>fp16 with loss scaling on CUDA, fp32 on CPU.</summary>
+    Auto,
+    Float32,
+    /// <summary>fp16 with dynamic loss scaling (CUDA only).</summary>
+    Float16,
+    /// <summary>bfloat16, no loss scaling needed (CUDA only).</summary>
+    BFloat16,
+}
+
+/// <summary>When the learning-rate schedule advances.</summary>
+public enum ScheduleStepping { PerEpoch, PerBatch }
+
+/// <summary>The training recipe, with the guide's defaults.</summary>
+public sealed record TrainerOptions
+{
+    public double LearningRate { get; init; } = 3e-4;
+    public double WeightDecay { get; init; } = 0.05;
+    /// <summary>Leave batch-norm weights and all biases out of weight decay (common practice; the guide decays everything).</summary>
+    public bool ExemptNormAndBiasFromDecay { get; init; }
+    public int RestartPeriod { get; init; } = 10;       // T_0
+    public int RestartMultiplier { get; init; } = 2;    // T_mult
+    public double MinimumLearningRate { get; init; }    // eta_min
+    public ScheduleStepping ScheduleStepping { get; init; } = ScheduleStepping.PerBatch;
+    public double LabelSmoothing { get; init; } = 0.1;
+    /// <summary>Probability that a batch is mixed (the guide: 0.5). 0 turns mixing off.</summary>
+    public double MixProbability { get; init; } = 0.5;
+    public IBatchMix Mix { get; init; } = new MixUp(1.0);
+    public Precision Precision { get; init; } = Precision.Auto;
+    /// <summary>Global gradient-norm limit (the guide: 1.0); null computes the norm without clipping.</summary>
+    public double? MaxGradientNorm { get; init; } = 1.0;
+    /// <summary>Batches whose gradients are summed before one optimiser step.</summary>
+    public int AccumulationSteps { get; init; } = 1;
+    public int Seed { get; init; }
+
+    public void Validate()
+    {
+        if (LearningRate <= 0) throw new ArgumentOutOfRangeException(nameof(LearningRate), "The learning rate must be positive.");
+        if (AccumulationSteps < 1) throw new ArgumentOutOfRangeException(nameof(AccumulationSteps), "Accumulate over at least one batch.");
+        if (MixProbability is < 0 or > 1) throw new ArgumentOutOfRangeException(nameof(MixProbability), "A probability is between 0 and 1.");
+        if (LabelSmoothing is < 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(LabelSmoothing), "Label smoothing is in [0, 1).");
+    }
+}
