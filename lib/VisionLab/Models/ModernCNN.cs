@@ -2,6 +2,7 @@ using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
+using VisionLab.Core;
 
 namespace VisionLab.Models;
 
@@ -48,6 +49,7 @@ public sealed class ModernCNN : Module<Tensor, Tensor>
         fc = Linear(512, numClasses);
         RegisterComponents();
         InitializeWeights();
+        TensorCountCorrection.ForgetParameterDuplicates(this);
     }
 
     public CnnStem Stem { get; }
@@ -62,6 +64,8 @@ public sealed class ModernCNN : Module<Tensor, Tensor>
 
     void InitializeWeights()
     {
+        // The init functions return new handles to the same storage; the scope frees those handles only.
+        using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         foreach (var (_, module) in named_modules())
         {

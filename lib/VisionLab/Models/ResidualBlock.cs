@@ -2,6 +2,7 @@ using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
+using VisionLab.Core;
 
 namespace VisionLab.Models;
 
@@ -29,6 +30,7 @@ public sealed class ResidualBlock : Module<Tensor, Tensor>
             : Sequential();
         relu = ReLU(inplace: true);
         RegisterComponents();
+        TensorCountCorrection.ForgetParameterDuplicates(this);
     }
 
     public override Tensor forward(Tensor x)

@@ -1,0 +1,109 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Reflection;
+using System.Text;
+using Microsoft.AspNetCore.Html;
+using VisionLab.Training;
+
+namespace VisionLab.Interactive;
+
+/// <summary>
+/// One live-updating progress display for a training run in a notebook: a bar for the epoch, the latest
+/// step's numbers, and a table of finished epochs, redrawn in place (not thousands of lines). Outside a
+/// notebook kernel it prints one line per epoch.
+/// </summary>
+public sealed class NotebookProgress(TimeSpan? refresh = null) : TrainingCallback
+{
+    readonly TimeSpan _refresh = refresh ?? TimeSpan.FromSeconds(0.5);
+    readonly Stopwatch _sinceUpdate = Stopwatch.StartNew();
+    readonly List<EpochMetrics> _epochs = new();
+    readonly List<StepMetrics> _steps = new();
+    LiveDisplay? _display;
+    int _totalEpochs, _firstEpoch;
+    StepMetrics? _last;
+
+    /// <summary>Every step's numbers, for <see cref="Visualization.TrainingCharts.Steps"/>.</summary>
+    public IReadOnlyList<StepMetrics> StepHistory => _steps;
+
+    public override void OnFitStart(Trainer trainer, int epochs)
+    {
+        (_totalEpochs, _firstEpoch) = (epochs, trainer.Epoch);
+        _display = LiveDisplay.Create(Render(trainer));
+    }
+
+    public override void OnBatchEnd(Trainer trainer, StepMetrics step)
+    {
+        _steps.Add(step);
+        _last = step;
+        if (_sinceUpdate.Elapsed < _refresh && step.Batch + 1 < step.Batches) return;
+        _sinceUpdate.Restart();
+        _display?.Update(Render(trainer));
+    }
+
+    public override void OnEpochEnd(Trainer trainer, EpochMetrics epoch)
+    {
+        _epochs.Add(epoch);
+        if (_display is not { IsLive: true }) Console.WriteLine(Line(epoch));
+        _display?.Update(Render(trainer));
+    }
+
+    static string Line(EpochMetrics e) => FormattableString.Invariant(
+        $"epoch {e.Epoch + 1}: loss {e.TrainLoss:F4}, accuracy {e.TrainAccuracy:P1}{(e.ValidationAccuracy is { } v ? FormattableString.Invariant($", validation {v:P1}") : "")}, {e.ImagesPerSecond:F0} images/s, {e.Elapsed.TotalSeconds:F0} s");
+
+    HtmlString Render(Trainer trainer)
+    {
+        var html = new StringBuilder("<div style=\"font-family:monospace\">");
+        int done = _epochs.Count, epochNumber = Math.Min(_firstEpoch + done + 1, _firstEpoch + _totalEpochs);
+        double fraction = _last is { } s && done < _totalEpochs ? (s.Batch + 1.0) / s.Batches : 1.0;
+        double overall = _totalEpochs == 0 ? 1 : (done + (done < _totalEpochs ? fraction : 0)) / _totalEpochs;
+        html.Append(CultureInfo.InvariantCulture, $"<div>epoch {epochNumber}/{_firstEpoch + _totalEpochs} <progress value=\"{overall:F3}\" max=\"1\" style=\"width:300px\"></progress> {overall:P0}</div>");
+        if (_last is { } l)
+            html.Append(CultureInfo.InvariantCulture,
+                $"<div>batch {l.Batch + 1}/{l.Batches} · loss {l.Loss:F4} · accuracy {l.Accuracy:P1} · lr {l.LearningRate:E2} · grad norm {l.GradientNorm:F3} · {l.ImagesPerSecond:F0} images/s{(l.Mixed ? " · MixUp" : "")}</div>");
+        if (_epochs.Count > 0)
+        {
+            html.Append("<table><tr><th>epoch</th><th>train loss</th><th>train acc.</th><th>val. loss</th><th>val. acc.</th><th>lr</th><th>images/s</th><th>seconds</th></tr>");
+            foreach (var e in _epochs)
+                html.Append(CultureInfo.InvariantCulture,
+                    $"<tr><td>{e.Epoch + 1}</td><td>{e.TrainLoss:F4}</td><td>{e.TrainAccuracy:P1}</td><td>{e.ValidationLoss:F4}</td><td>{e.ValidationAccuracy:P1}</td><td>{e.LearningRate:E2}</td><td>{e.ImagesPerSecond:F0}</td><td>{e.Elapsed.TotalSeconds:F1}</td></tr>");
+            html.Append("</table>");
+        }
+        html.Append(CultureInfo.InvariantCulture, $"<div><small>{WebUtility.HtmlEncode(trainer.PrecisionNote)}</small></div>");
+        return new HtmlString(html.Append("</div>").ToString());
+    }
+
+    /// <summary>
+    /// Kernel.display(...) and DisplayedValue.Update(...) of the running .NET Interactive kernel, reached by
+    /// reflection so the library needs no reference to the kernel (absent in the CLI and tests).
+    /// </summary>
+    sealed class LiveDisplay
+    {
+        readonly object? _handle;
+        readonly MethodInfo? _update;
+
+        LiveDisplay(object? handle, MethodInfo? update) => (_handle, _update) = (handle, update);
+
+        public bool IsLive => _handle is not null;
+
+        public static LiveDisplay Create(object initial)
+        {
+            var kernel = AppDomain.CurrentDomain.GetAssemblies()
+                .Where(a => a.GetName().Name == "Microsoft.DotNet.Interactive")
+                .Select(a => a.GetType("Microsoft.DotNet.Interactive.Kernel")).FirstOrDefault(t => t is not null);
+            var display = kernel?.GetMethod("display", BindingFlags.Public | BindingFlags.Static, [typeof(object), typeof(string[])]);
+            if (display is null || Microsoft.DotNet.Interactive.Formatting.Formatter.DefaultMimeType is null) return new LiveDisplay(null, null);
+            try
+            {
+                var handle = display.Invoke(null, [initial, Array.Empty<string>()]);
+                return new LiveDisplay(handle, handle?.GetType().GetMethod("Update", [typeof(object)]));
+            }
+            catch (TargetInvocationException)
+            {
+                return new LiveDisplay(null, null); // no kernel context (e.g. called outside a cell)
+            }
+        }
+
+        public void Update(object value) => _update?.Invoke(_handle, [value]);
+    }
+}
