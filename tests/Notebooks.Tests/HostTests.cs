@@ -95,6 +95,27 @@ public sealed class HostTests
     }
 
     [Fact]
+    public async Task Training_progress_is_one_display_updated_in_place()
+    {
+        using var scratch = new Repository.ScratchFolder();
+        var result = await Run(scratch.Write("progress.ipynb", TestNotebooks.Make([TestNotebooks.Bootstrap, """
+            var model = TorchSharp.torch.nn.Sequential(TorchSharp.torch.nn.Flatten(), TorchSharp.torch.nn.Linear(784, 10));
+            var trainer = new VisionLab.Training.Trainer(model);
+            var progress = new VisionLab.Interactive.NotebookProgress(TimeSpan.Zero);
+            trainer.Callbacks.Add(progress);
+            var data = VisionLab.Data.FashionMnist.Load(train: true).Take(64);
+            var loader = new VisionLab.Data.DataLoader(data, new VisionLab.Augmentation.ToTensor(), new VisionLab.Data.DataLoaderOptions { BatchSize = 16 });
+            trainer.Fit(loader, loader, epochs: 2);
+            trainer.Dispose(); model.Dispose();
+            """, TestNotebooks.Checks])));
+        Assert.Empty(NotebookAssertions.Problems(result));
+        var displays = result.Cells[1].Outputs.Where(o => o.Kind == "display_data").ToList();
+        var display = Assert.Single(displays); // 8 batches and 2 epochs, one display
+        Assert.Contains("epoch 2/2", display.Data["text/html"]);
+        Assert.Equal(2, System.Text.RegularExpressions.Regex.Matches(display.Data["text/html"], "<tr><td>").Count);
+    }
+
+    [Fact]
     public void The_host_runs_on_the_kernel_FSharp_Core_10_0()
     {
         // Plotly.NET asks for 10.1; a host with 10.1 would hide the failure the official kernel shows.

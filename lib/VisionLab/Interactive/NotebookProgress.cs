@@ -4,6 +4,7 @@ using System.Net;
 using System.Reflection;
 using System.Text;
 using Microsoft.AspNetCore.Html;
+using Microsoft.DotNet.Interactive.Formatting;
 using VisionLab.Training;
 
 namespace VisionLab.Interactive;
@@ -74,36 +75,29 @@ public sealed class NotebookProgress(TimeSpan? refresh = null) : TrainingCallbac
     }
 
     /// <summary>
-    /// Kernel.display(...) and DisplayedValue.Update(...) of the running .NET Interactive kernel, reached by
-    /// reflection so the library needs no reference to the kernel (absent in the CLI and tests).
+    /// A display that can be redrawn in place. Formatting's public Display() announces one DisplayedValue and
+    /// returns another with a different id (in the last .NET Interactive release), so its updates reach no front
+    /// end; we announce and update the same object. Outside a kernel nothing listens and IsLive is false.
     /// </summary>
     sealed class LiveDisplay
     {
-        readonly object? _handle;
-        readonly MethodInfo? _update;
+        static readonly MethodInfo? Raise = typeof(Formatter).GetMethod("RaiseFormatterEvent", BindingFlags.NonPublic | BindingFlags.Static, [typeof(DisplayedValue)]);
+        readonly DisplayedValue? _value;
 
-        LiveDisplay(object? handle, MethodInfo? update) => (_handle, _update) = (handle, update);
+        LiveDisplay(DisplayedValue? value) => _value = value;
 
-        public bool IsLive => _handle is not null;
+        public bool IsLive => _value is not null;
 
         public static LiveDisplay Create(object initial)
         {
-            var kernel = AppDomain.CurrentDomain.GetAssemblies()
-                .Where(a => a.GetName().Name == "Microsoft.DotNet.Interactive")
-                .Select(a => a.GetType("Microsoft.DotNet.Interactive.Kernel")).FirstOrDefault(t => t is not null);
-            var display = kernel?.GetMethod("display", BindingFlags.Public | BindingFlags.Static, [typeof(object), typeof(string[])]);
-            if (display is null || Microsoft.DotNet.Interactive.Formatting.Formatter.DefaultMimeType is null) return new LiveDisplay(null, null);
-            try
-            {
-                var handle = display.Invoke(null, [initial, Array.Empty<string>()]);
-                return new LiveDisplay(handle, handle?.GetType().GetMethod("Update", [typeof(object)]));
-            }
-            catch (TargetInvocationException)
-            {
-                return new LiveDisplay(null, null); // no kernel context (e.g. called outside a cell)
-            }
+            bool inKernel = AppDomain.CurrentDomain.GetAssemblies().Any(a => a.GetName().Name == "Microsoft.DotNet.Interactive");
+            if (!inKernel) return new LiveDisplay(null);
+            if (Raise is null) return new LiveDisplay(initial.Display(HtmlFormatter.MimeType)); // a later Formatting: its own ids
+            var value = new DisplayedValue(initial, FormattedValue.CreateManyFromObject(initial, HtmlFormatter.MimeType));
+            Raise.Invoke(null, [value]);
+            return new LiveDisplay(value);
         }
 
-        public void Update(object value) => _update?.Invoke(_handle, [value]);
+        public void Update(object value) => _value?.Update(value);
     }
 }

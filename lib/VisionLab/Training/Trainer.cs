@@ -26,7 +26,9 @@ public sealed class Trainer : IDisposable
         Options.Validate();
         Device = device ?? TorchEnvironment.DefaultDevice;
         Model = model;
+        TensorCountCorrection.ForgetParameterDuplicates(Model);
         Model.to(Device);
+        TensorCountCorrection.ForgetParameterDuplicates(Model); // in case moving replaced Parameter objects
         _parameters = Model.parameters().ToList();
         Optimizer = CreateOptimizer();
         Scheduler = new CosineAnnealingWarmRestarts(Optimizer, Options.RestartPeriod, Options.RestartMultiplier, Options.MinimumLearningRate);
