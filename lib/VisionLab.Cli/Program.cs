@@ -6,5 +6,7 @@ var root = new RootCommand("VisionLab: the C# computer-vision tutorial and its t
     TutorialCommand.Create(),
     InfoCommand.Create(),
     BenchCommand.Create(),
+    TrainCommand.Create(),
+    EvaluateCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

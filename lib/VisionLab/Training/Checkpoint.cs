@@ -77,6 +77,22 @@ public static class Checkpoint
         }
     }
 
+    /// <summary>Loads only the model weights of a checkpoint (to evaluate or deploy it).</summary>
+    public static void LoadModel(nn.Module module, string path)
+    {
+        if (!File.Exists(path)) throw new FileNotFoundException($"Checkpoint not found: {path}", path);
+        try
+        {
+            using var zip = ZipFile.OpenRead(path);
+            using var reader = new BinaryReader(Open(zip, ModelEntry, path));
+            module.load(reader);
+        }
+        catch (Exception e) when (e is InvalidDataException or EndOfStreamException or ArgumentException or IOException and not FileNotFoundException)
+        {
+            throw new CheckpointException($"{path} is truncated, corrupt or holds another model ({e.Message}).", e);
+        }
+    }
+
     static Stream Open(ZipArchive zip, string entry, string path)
     {
         var found = zip.GetEntry(entry) ?? throw new CheckpointException($"{path} has no {entry}: not a VisionLab checkpoint, or truncated.");

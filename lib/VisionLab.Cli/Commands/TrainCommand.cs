@@ -1,0 +1,91 @@
+using System.CommandLine;
+using System.Text.Json;
+using Spectre.Console;
+using VisionLab.Augmentation;
+using VisionLab.Core;
+using VisionLab.Data;
+using VisionLab.Deploy;
+using VisionLab.Models;
+using VisionLab.Training;
+using static TorchSharp.torch;
+using DataLoader = VisionLab.Data.DataLoader;
+
+namespace VisionLab.Cli.Commands;
+
+/// <summary>`visionlab train`: the guide's recipe on a dataset, with checkpoints, resume and PyTorch export.</summary>
+public static class TrainCommand
+{
+    public static Command Create()
+    {
+        var model = new Option<string>("--model") { DefaultValueFactory = _ => "modern-cnn", Description = ModelCatalog.Names };
+        var dataset = new Option<string>("--dataset") { DefaultValueFactory = _ => "fashion-mnist", Description = DatasetCatalog.Names };
+        var epochs = new Option<int>("--epochs") { DefaultValueFactory = _ => 10, Description = "Total epochs (a resumed run continues up to this number)." };
+        var batchSize = new Option<int>("--batch-size") { DefaultValueFactory = _ => 128 };
+        var learningRate = new Option<double>("--lr") { DefaultValueFactory = _ => 3e-4, Description = "AdamW learning rate (the guide: 3e-4)." };
+        var mixup = new Option<double>("--mixup") { DefaultValueFactory = _ => 0.5, Description = "Probability that a batch is mixed with MixUp (0 turns it off)." };
+        var precision = new Option<Precision>("--precision") { DefaultValueFactory = _ => Precision.Auto, Description = "Auto, Float32, Float16 or BFloat16." };
+        var accumulation = new Option<int>("--accumulation") { DefaultValueFactory = _ => 1, Description = "Batches per optimiser step." };
+        var seed = new Option<int>("--seed") { DefaultValueFactory = _ => 0 };
+        var limit = new Option<int?>("--limit") { Description = "Use only the first N training images." };
+        var output = new Option<DirectoryInfo>("--output") { DefaultValueFactory = _ => new DirectoryInfo(Path.Combine("artifacts", "train")), Description = "Checkpoint, weights and metrics go here." };
+        var resume = new Option<FileInfo?>("--resume") { Description = "A checkpoint to continue from (same recipe)." };
+        var export = new Option<string[]>("--export") { Description = "Also write the final weights as: pytorch (state_dict .pt), safetensors.", AllowMultipleArgumentsPerToken = true };
+        var command = new Command("train", "Train a model with the guide's recipe and report test accuracy after each epoch.")
+            { model, dataset, epochs, batchSize, learningRate, mixup, precision, accumulation, seed, limit, output, resume, export };
+        command.SetAction((parse, cancellation) =>
+        {
+            var data = DatasetCatalog.Load(parse.GetValue(dataset)!, cancellationToken: cancellation);
+            var trainSet = DatasetSubset.Of(data.Train, parse.GetValue(limit));
+            var options = new TrainerOptions
+            {
+                LearningRate = parse.GetValue(learningRate), MixProbability = parse.GetValue(mixup), Precision = parse.GetValue(precision),
+                AccumulationSteps = parse.GetValue(accumulation), Seed = parse.GetValue(seed),
+            };
+            var loaderOptions = new DataLoaderOptions { BatchSize = parse.GetValue(batchSize), Seed = parse.GetValue(seed) };
+            var trainLoader = new DataLoader(trainSet, GuidePipeline.Train(data.Grayscale28), loaderOptions);
+            var testLoader = new DataLoader(data.Test, GuidePipeline.Evaluate(data.Grayscale28), loaderOptions with { BatchSize = 256, Shuffle = false });
+            var folder = parse.GetValue(output)!;
+            folder.Create();
+
+            manual_seed(parse.GetValue(seed));
+            using var network = ModelCatalog.Create(parse.GetValue(model)!, data.Train.Classes.Count);
+            using var trainer = new Trainer(network, options);
+            if (parse.GetValue(resume) is { } checkpoint)
+            {
+                trainer.LoadCheckpoint(checkpoint.FullName);
+                AnsiConsole.MarkupLine($"Resumed from {Markup.Escape(checkpoint.FullName)} at epoch {trainer.Epoch}.");
+            }
+            AnsiConsole.MarkupLine($"{Markup.Escape(parse.GetValue(model)!)} ({ModelSummary.ParameterCount(network):N0} parameters) on {Markup.Escape(data.Name)}: " +
+                                   $"{trainSet.Count} training, {data.Test.Count} test images; {Markup.Escape(TorchEnvironment.Describe().ToString())}");
+            AnsiConsole.MarkupLine(Markup.Escape(trainer.PrecisionNote));
+            trainer.Callbacks.Add(new CheckpointEveryEpoch(Path.Combine(folder.FullName, "checkpoint.ckpt")));
+            int remaining = Math.Max(0, parse.GetValue(epochs) - trainer.Epoch);
+            var started = DateTime.UtcNow;
+            AnsiConsole.Progress().AutoClear(true).Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
+                .Start(context =>
+                {
+                    trainer.Callbacks.Add(new SpectreTrainingProgress(context));
+                    trainer.Fit(trainLoader, testLoader, remaining, cancellation);
+                });
+
+            network.save(Path.Combine(folder.FullName, "model.bin"));
+            File.WriteAllText(Path.Combine(folder.FullName, "metrics.json"), JsonSerializer.Serialize(trainer.History, new JsonSerializerOptions { WriteIndented = true }));
+            foreach (var format in parse.GetValue(export) ?? [])
+            {
+                var path = Path.Combine(folder.FullName, format switch
+                {
+                    "pytorch" => "model.pt",
+                    "safetensors" => "model.safetensors",
+                    _ => throw new ArgumentException($"Unknown export format '{format}': use pytorch or safetensors."),
+                });
+                PyTorchWeights.Save(network, path);
+                AnsiConsole.MarkupLine($"Exported {Markup.Escape(path)}");
+            }
+            var final = trainer.History.LastOrDefault();
+            AnsiConsole.MarkupLine($"Done in {(DateTime.UtcNow - started).TotalMinutes:F1} min: test accuracy [bold]{final?.ValidationAccuracy:P2}[/] after {trainer.Epoch} epoch(s). " +
+                                   $"Files in {Markup.Escape(folder.FullName)}.");
+            return Task.FromResult(0);
+        });
+        return command;
+    }
+}
