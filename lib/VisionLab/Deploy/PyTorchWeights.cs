@@ -34,6 +34,8 @@ public static class PyTorchWeights
     public static void Load(nn.Module module, string path, bool strict = true)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"Weights not found: {path}", path);
+        // PyBridge copies without comparing shapes; check names and shapes first so a mismatch is an error.
+        CheckShapes(module, path, strict);
         try
         {
             if (IsSafetensors(path)) module.load_safetensors(path, strict);
@@ -44,6 +46,34 @@ public static class PyTorchWeights
             throw new InvalidDataException($"{path} could not be loaded into {module.GetName()}: {e.Message} " +
                 "It must be a state_dict (torch.save(model.state_dict(), path)) of the same architecture.", e);
         }
+    }
+
+    static void CheckShapes(nn.Module module, string path, bool strict)
+    {
+        System.Collections.IDictionary stored;
+        try
+        {
+            stored = IsSafetensors(path) ? Safetensors.LoadStateDict(path) : PyTorchUnpickler.UnpickleStateDict(path);
+        }
+        catch (Exception e)
+        {
+            throw new InvalidDataException($"{path} is not a readable PyTorch state_dict or safetensors file ({e.Message}).", e);
+        }
+        var expected = module.state_dict();
+        var problems = new List<string>();
+        foreach (System.Collections.DictionaryEntry entry in stored)
+        {
+            var name = (string)entry.Key;
+            long[]? shape = entry.Value is Tensor t ? t.shape : null;
+            if (!expected.TryGetValue(name, out var target)) { if (strict) problems.Add($"unexpected {name}"); }
+            else if (shape is not null && !shape.SequenceEqual(target.shape))
+                problems.Add($"{name} is [{string.Join(", ", shape)}] in the file, [{string.Join(", ", target.shape)}] in the model");
+            (entry.Value as IDisposable)?.Dispose();
+        }
+        if (strict) problems.AddRange(expected.Keys.Where(k => !stored.Contains(k)).Select(k => $"missing {k}"));
+        if (problems.Count > 0)
+            throw new InvalidDataException($"{path} does not fit {module.GetName()}: {string.Join("; ", problems.Take(5))}" +
+                $"{(problems.Count > 5 ? $" (and {problems.Count - 5} more)" : "")}. It must be a state_dict of the same architecture.");
     }
 
     static bool IsSafetensors(string path) => path.EndsWith(".safetensors", StringComparison.OrdinalIgnoreCase);
