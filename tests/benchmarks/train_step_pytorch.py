@@ -1,0 +1,41 @@
+"""Reference for `visionlab bench train`: the guide's ModernCNN training step in PyTorch (AdamW 3e-4 / 0.05,
+cross-entropy with label smoothing 0.1, clip_grad_norm_ 1.0, fp32 on the CPU), batch 128, 32x32 random inputs.
+
+    /usr/bin/python3 tests/benchmarks/train_step_pytorch.py [batches] [rounds]
+"""
+import os
+import statistics
+import sys
+import time
+
+import torch
+import torch.nn as nn
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "golden"))
+from guide_models import ModernCNN  # noqa: E402
+
+BATCHES = int(sys.argv[1]) if len(sys.argv) > 1 else 10
+ROUNDS = int(sys.argv[2]) if len(sys.argv) > 2 else 3
+# Same thread count as TorchSharp's default (one per core) unless VISIONLAB_THREADS says otherwise.
+torch.set_num_threads(int(os.environ.get("VISIONLAB_THREADS", os.cpu_count())))
+torch.manual_seed(0)
+model = ModernCNN(10)
+optimizer = torch.optim.AdamW(model.parameters(), lr=3e-4, weight_decay=0.05)
+criterion = nn.CrossEntropyLoss(label_smoothing=0.1)
+data = torch.rand(BATCHES + 1, 128, 3, 32, 32)
+targets = torch.randint(0, 10, (BATCHES + 1, 128))
+model.train()
+rates = []
+for _ in range(ROUNDS):
+    start = None
+    for i in range(BATCHES + 1):
+        if i == 1:
+            start = time.perf_counter()  # the first batch warms up, as in the C# run
+        optimizer.zero_grad()
+        loss = criterion(model(data[i]), targets[i])
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm=1.0)
+        optimizer.step()
+    rates.append(BATCHES * 128 / (time.perf_counter() - start))
+print(f"torch {torch.__version__}, {torch.get_num_threads()} threads: images/s median {statistics.median(rates):.0f} "
+      f"(rounds: {', '.join(f'{r:.0f}' for r in rates)})")
