@@ -3,6 +3,8 @@ using VisionLab.Augmentation;
 using VisionLab.Data;
 using static TorchSharp.torch;
 
+using VisionLab.Core;
+
 namespace VisionLab.Tests.Data;
 
 public sealed class DataLoaderTests
@@ -64,7 +66,7 @@ public sealed class DataLoaderTests
     [Fact]
     public void Stopping_early_or_cancelling_leaves_no_tensor_alive()
     {
-        long before = LiveCount();
+        long before = LiveTensors.Count();
         var loader = new DataLoader(Data, Guide, new DataLoaderOptions { BatchSize = 32, Workers = 2, Prefetch = 4 });
         foreach (var batch in loader.Epoch(0)) { batch.Dispose(); break; }
         using var cancellation = new CancellationTokenSource();
@@ -73,17 +75,17 @@ public sealed class DataLoaderTests
             foreach (var batch in loader.Epoch(1, cancellation.Token)) { batch.Dispose(); cancellation.Cancel(); }
         });
         foreach (var batch in loader.Epoch(2)) batch.Dispose();
-        Assert.Equal(before, LiveCount());
+        Assert.Equal(before, LiveTensors.Count());
     }
 
     [Fact]
     public void Images_of_different_sizes_in_one_batch_are_a_clear_error()
     {
-        long before = LiveCount();
+        long before = LiveTensors.Count();
         var loader = new DataLoader(Data, new RandomCropOrNot(), new DataLoaderOptions { BatchSize = 8, Shuffle = false, Workers = 1 });
         var error = Assert.Throws<InvalidDataException>(() => { foreach (var b in loader.Epoch(0)) b.Dispose(); });
         Assert.Contains("must have one size", error.Message);
-        Assert.Equal(before, LiveCount());
+        Assert.Equal(before, LiveTensors.Count());
     }
 
     sealed class RandomCropOrNot : IImageTransform
@@ -98,11 +100,4 @@ public sealed class DataLoaderTests
         Assert.Throws<ArgumentOutOfRangeException>(() => new DataLoader(Data, null, new DataLoaderOptions { Workers = 0 }));
     }
 
-    static long LiveCount()
-    {
-        GC.Collect();
-        GC.WaitForPendingFinalizers();
-        GC.Collect();
-        return Tensor.TotalCount;
-    }
 }

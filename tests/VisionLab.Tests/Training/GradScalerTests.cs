@@ -10,7 +10,7 @@ public sealed class GradScalerTests
     static Parameter WithGrad(params float[] grad)
     {
         var p = new Parameter(zeros(grad.Length));
-        using (var g = tensor(grad)) p.sum().backward(); // creates .grad (ones)
+        p.sum().backward(); // creates p.grad
         using var noGrad = no_grad();
         p.grad!.copy_(tensor(grad));
         return p;

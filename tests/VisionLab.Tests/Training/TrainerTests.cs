@@ -6,6 +6,8 @@ using VisionLab.Training;
 using static TorchSharp.torch;
 using DataLoader = VisionLab.Data.DataLoader;
 
+using VisionLab.Core;
+
 namespace VisionLab.Tests.Training;
 
 public sealed class TrainerTests
@@ -148,9 +150,9 @@ public sealed class TrainerTests
         using var trainer = new Trainer(new ModernCNN(10, stem: CnnStem.Cifar), Recipe);
         var loader = Loader(batchSize: 32);
         trainer.Fit(loader, loader, epochs: 1);
-        long afterFirst = LiveCount();
+        long afterFirst = LiveTensors.Count();
         trainer.Fit(loader, loader, epochs: 2);
-        Assert.Equal(afterFirst, LiveCount());
+        Assert.Equal(afterFirst, LiveTensors.Count());
     }
 
     [Fact]
@@ -169,11 +171,4 @@ public sealed class TrainerTests
         public override void OnBatchEnd(Trainer trainer, StepMetrics step) => Steps.Add(step);
     }
 
-    static long LiveCount()
-    {
-        GC.Collect();
-        GC.WaitForPendingFinalizers();
-        GC.Collect();
-        return Tensor.TotalCount;
-    }
 }
