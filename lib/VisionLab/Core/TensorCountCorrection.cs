@@ -19,9 +19,11 @@ public static class TensorCountCorrection
     [UnsafeAccessor(UnsafeAccessorKind.StaticField, Name = "_totalCount")]
     static extern ref long TotalCount(Tensor? owner);
 
-    public static void ForgetParameterDuplicates(nn.Module module)
+    public static void ForgetParameterDuplicates(nn.Module module) => ForgetParameterDuplicates(module.parameters());
+
+    public static void ForgetParameterDuplicates(IEnumerable<Parameter> parameters)
     {
-        long count = module.parameters().Count(p => Corrected.TryAdd(p, Marker));
+        long count = parameters.Count(p => Corrected.TryAdd(p, Marker));
         if (count > 0) Interlocked.Add(ref TotalCount(null), -count);
     }
 }

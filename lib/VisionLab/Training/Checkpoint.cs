@@ -14,14 +14,14 @@ public sealed class CheckpointException(string message, Exception? inner = null)
 /// </summary>
 public static class Checkpoint
 {
-    const string ModelEntry = "model.bin", OptimizerEntry = "optimizer.bin", StateEntry = "state.json";
+    const string ModelEntry = "model.bin", OptimizerEntry = "optimizer.bin", MastersEntry = "master-weights.bin", StateEntry = "state.json";
     public const int FormatVersion = 1;
 
     sealed record State(int Format, int Epoch, SchedulerState Scheduler, GradScalerState Scaler, string TorchRngState,
         List<EpochMetrics> History, string Model, TrainerOptionsRecord Options);
 
     /// <summary>The options that must match for an exact resume.</summary>
-    sealed record TrainerOptionsRecord(double LearningRate, double WeightDecay, int RestartPeriod, int RestartMultiplier, int AccumulationSteps, int Seed, double MixProbability);
+    sealed record TrainerOptionsRecord(double LearningRate, double WeightDecay, int RestartPeriod, int RestartMultiplier, int AccumulationSteps, int Seed, double MixProbability, Precision Precision);
 
     public static void Save(Trainer trainer, string path)
     {
@@ -37,6 +37,9 @@ public static class Checkpoint
                 using (var writer = new BinaryWriter(stream)) trainer.Model.save(writer);
                 using (var stream = zip.CreateEntry(OptimizerEntry, CompressionLevel.NoCompression).Open())
                 using (var writer = new BinaryWriter(stream)) trainer.Optimizer.save_state_dict(writer);
+                if (trainer.Masters is { } masters)
+                    using (var stream = zip.CreateEntry(MastersEntry, CompressionLevel.NoCompression).Open())
+                    using (var writer = new BinaryWriter(stream)) masters.Save(writer);
                 using var rng = get_rng_state();
                 var state = new State(FormatVersion, trainer.Epoch, trainer.Scheduler.State, trainer.Scaler.State,
                     Convert.ToBase64String(rng.data<byte>().ToArray()), trainer.History.ToList(), trainer.Model.GetName(), Record(trainer.Options));
@@ -64,6 +67,8 @@ public static class Checkpoint
                 throw new CheckpointException($"{path} was written with a different recipe ({state.Options}); resume with the same options ({Record(trainer.Options)}).");
             using (var reader = new BinaryReader(Open(zip, ModelEntry, path))) trainer.Model.load(reader);
             using (var reader = new BinaryReader(Open(zip, OptimizerEntry, path))) trainer.Optimizer.load_state_dict(reader);
+            if (trainer.Masters is { } masters)
+                using (var reader = new BinaryReader(Open(zip, MastersEntry, path))) masters.Load(reader);
             trainer.Scheduler.Restore(state.Scheduler);
             trainer.Scaler.Restore(state.Scaler);
             using (var rng = tensor(Convert.FromBase64String(state.TorchRngState), ScalarType.Byte)) set_rng_state(rng);
@@ -104,5 +109,5 @@ public static class Checkpoint
     }
 
     static TrainerOptionsRecord Record(TrainerOptions o) =>
-        new(o.LearningRate, o.WeightDecay, o.RestartPeriod, o.RestartMultiplier, o.AccumulationSteps, o.Seed, o.MixProbability);
+        new(o.LearningRate, o.WeightDecay, o.RestartPeriod, o.RestartMultiplier, o.AccumulationSteps, o.Seed, o.MixProbability, o.Precision);
 }

@@ -19,6 +19,7 @@ public sealed class Trainer : IDisposable
 {
     readonly CrossEntropyLoss _criterion;
     readonly List<Parameter> _parameters;
+    readonly MasterWeights? _masters;
 
     public Trainer(nn.Module<Tensor, Tensor> model, TrainerOptions? options = null, Device? device = null)
     {
@@ -29,10 +30,12 @@ public sealed class Trainer : IDisposable
         TensorCountCorrection.ForgetParameterDuplicates(Model);
         Model.to(Device);
         TensorCountCorrection.ForgetParameterDuplicates(Model); // in case moving replaced Parameter objects
-        _parameters = Model.parameters().ToList();
+        Precision = ResolvePrecision(Options.Precision, Device, Options.AllowReducedPrecisionOnCpu);
+        if (Precision is Precision.Float16 or Precision.BFloat16)
+            _masters = new MasterWeights(Model, Precision == Precision.Float16 ? ScalarType.Float16 : ScalarType.BFloat16);
+        _parameters = _masters?.Masters ?? Model.parameters().ToList();
         Optimizer = CreateOptimizer();
         Scheduler = new CosineAnnealingWarmRestarts(Optimizer, Options.RestartPeriod, Options.RestartMultiplier, Options.MinimumLearningRate);
-        Precision = ResolvePrecision(Options.Precision, Device);
         Scaler = new GradScaler(enabled: Precision == Precision.Float16);
         _criterion = new CrossEntropyLoss(label_smoothing: Options.LabelSmoothing);
     }
@@ -56,16 +59,18 @@ public sealed class Trainer : IDisposable
     {
         Precision.Float32 when Device.type != DeviceType.CUDA => "fp32: mixed precision needs CUDA; on the CPU this trainer runs fp32 (the guide's GradScaler/autocast are CUDA APIs).",
         Precision.Float32 => "fp32 as requested.",
-        _ => $"{Precision} is not available in this build: TorchSharp has no autocast, and master-weight fp16/bf16 training is not implemented yet.",
+        Precision.Float16 => "fp16 compute with fp32 master weights and dynamic loss scaling.",
+        _ => "bf16 compute with fp32 master weights (no loss scaling needed: bf16 has fp32's range).",
     };
 
-    static Precision ResolvePrecision(Precision requested, Device device) =>
-        requested switch
-        {
-            Precision.Auto or Precision.Float32 => Precision.Float32,
-            _ when device.type != DeviceType.CUDA => throw new NotSupportedException($"{requested} training needs a CUDA device; this run is on {device}. Use Precision.Auto or Float32."),
-            _ => throw new NotSupportedException($"{requested} training is not implemented yet: TorchSharp has no autocast. Use Precision.Float32."),
-        };
+    /// <summary>Auto: fp16 on CUDA, fp32 on the CPU. Reduced precision on the CPU only when explicitly allowed (tests).</summary>
+    static Precision ResolvePrecision(Precision requested, Device device, bool allowOnCpu) => requested switch
+    {
+        Precision.Auto => device.type == DeviceType.CUDA ? Precision.Float16 : Precision.Float32,
+        Precision.Float32 => Precision.Float32,
+        _ when device.type == DeviceType.CUDA || allowOnCpu => requested,
+        _ => throw new NotSupportedException($"{requested} training needs a CUDA device; this run is on {device}. Use Precision.Auto or Float32."),
+    };
 
     AdamW CreateOptimizer()
     {
@@ -124,7 +129,10 @@ public sealed class Trainer : IDisposable
             var random = Sampling.ForItem(Options.Seed, epoch, -1 - batchIndex);
             using var mixed = random.NextDouble() < Options.MixProbability ? Options.Mix.Apply(inputs, targets, random) : null;
 
-            var outputs = Model.call(mixed?.Inputs ?? inputs);
+            var modelInputs = mixed?.Inputs ?? inputs;
+            if (_masters is not null) modelInputs = modelInputs.to(_masters.ComputeType);
+            var outputs = Model.call(modelInputs);
+            if (_masters is not null) outputs = outputs.to(ScalarType.Float32); // the loss in fp32
             var loss = mixed is null ? _criterion.call(outputs, targets) : mixed.Loss(_criterion.call, outputs);
             Scaler.ScaleLoss(loss / accumulation).backward();
 
@@ -133,9 +141,11 @@ public sealed class Trainer : IDisposable
             bool skipped = false;
             if (stepNow)
             {
+                _masters?.GradientsToMasters();
                 Scaler.Unscale(_parameters);
                 norm = nn.utils.clip_grad_norm_(_parameters, Options.MaxGradientNorm ?? double.PositiveInfinity);
                 skipped = !Scaler.Step(() => Optimizer.step());
+                if (!skipped) _masters?.MastersToModel();
                 Scaler.Update();
                 Optimizer.zero_grad();
                 normSum += norm;
@@ -176,7 +186,9 @@ public sealed class Trainer : IDisposable
         {
             using var owned = batch;
             using var scope = NewDisposeScope();
-            var outputs = Model.call(batch.Images.to(Device));
+            var images = batch.Images.to(Device);
+            if (_masters is not null) images = images.to(_masters.ComputeType);
+            var outputs = Model.call(images).to(ScalarType.Float32);
             classes = outputs.shape[1];
             lossSum += nn.functional.cross_entropy(outputs, batch.Labels.to(Device), reduction: nn.Reduction.Sum).item<float>();
             predictions.AddRange(outputs.argmax(1).cpu().data<long>().ToArray().Select(p => (int)p));
@@ -192,9 +204,13 @@ public sealed class Trainer : IDisposable
     /// <summary>Restores model, optimizer, schedule, scaler, epoch, RNG and history from a checkpoint of the same recipe.</summary>
     public void LoadCheckpoint(string path) => Checkpoint.Load(this, path);
 
+    /// <summary>The fp32 master weights in mixed precision, else null.</summary>
+    public MasterWeights? Masters => _masters;
+
     public void Dispose()
     {
         _criterion.Dispose();
         Optimizer.Dispose();
+        _masters?.Dispose();
     }
 }

@@ -5,7 +5,7 @@ namespace VisionLab.Training;
 /// <summary>Numeric precision of training.</summary>
 public enum Precision
 {
-    /// <summary>fp16 with loss scaling on CUDA, fp32 on CPU.</summary>
+    /// <summary>fp16 with loss scaling on CUDA, fp32 on the CPU.</summary>
     Auto,
     Float32,
     /// <summary>fp16 with dynamic loss scaling (CUDA only).</summary>
@@ -33,6 +33,8 @@ public sealed record TrainerOptions
     public double MixProbability { get; init; } = 0.5;
     public IBatchMix Mix { get; init; } = new MixUp(1.0);
     public Precision Precision { get; init; } = Precision.Auto;
+    /// <summary>Lets Float16/BFloat16 run on the CPU (slow; for tests of the mixed-precision path without a GPU).</summary>
+    public bool AllowReducedPrecisionOnCpu { get; init; }
     /// <summary>Global gradient-norm limit (the guide: 1.0); null computes the norm without clipping.</summary>
     public double? MaxGradientNorm { get; init; } = 1.0;
     /// <summary>Batches whose gradients are summed before one optimiser step.</summary>
