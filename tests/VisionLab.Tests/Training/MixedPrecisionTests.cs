@@ -26,7 +26,7 @@ public sealed class MixedPrecisionTests
     public void The_model_computes_in_reduced_precision_and_the_optimizer_updates_fp32_masters(Precision precision, ScalarType computeType)
     {
         manual_seed(0);
-        using var model = new ModernCNN(10, stem: CnnStem.Cifar);
+        using var model = new ModernCNN(10);
         using var trainer = new Trainer(model, Reduced(precision));
         Assert.All(model.parameters(), p => Assert.Equal(computeType, p.dtype));
         Assert.All(trainer.Masters!.Masters, p => Assert.Equal(ScalarType.Float32, p.dtype));
@@ -44,7 +44,7 @@ public sealed class MixedPrecisionTests
     public void An_fp16_overflow_skips_the_step_and_backs_off_the_scale()
     {
         manual_seed(0);
-        using var model = new ModernCNN(10, stem: CnnStem.Cifar);
+        using var model = new ModernCNN(10);
         using var trainer = new Trainer(model, Reduced(Precision.Float16) with { MixProbability = 0 });
         // Force the first steps to overflow: a scale far beyond fp16's range.
         trainer.Scaler.Restore(new GradScalerState(1e30, 0, 0));
@@ -63,11 +63,11 @@ public sealed class MixedPrecisionTests
         using var folder = new TemporaryFolder();
         var path = Path.Combine(folder.Path, "fp16.ckpt");
         manual_seed(3);
-        using var straightModel = new ModernCNN(10, stem: CnnStem.Cifar);
+        using var straightModel = new ModernCNN(10);
         manual_seed(3);
-        using var firstModel = new ModernCNN(10, stem: CnnStem.Cifar);
+        using var firstModel = new ModernCNN(10);
         manual_seed(7);
-        using var resumedModel = new ModernCNN(10, stem: CnnStem.Cifar);
+        using var resumedModel = new ModernCNN(10);
         using (var straight = new Trainer(straightModel, Reduced(Precision.Float16))) straight.Fit(Loader(), null, 2);
         using (var first = new Trainer(firstModel, Reduced(Precision.Float16)))
         {
@@ -87,7 +87,7 @@ public sealed class MixedPrecisionTests
     public void Mixed_precision_training_leaves_no_tensor_behind()
     {
         long before = LiveTensors.Count();
-        using (var model = new ModernCNN(10, stem: CnnStem.Cifar))
+        using (var model = new ModernCNN(10))
         using (var trainer = new Trainer(model, Reduced(Precision.BFloat16)))
             trainer.TrainEpoch(Loader());
         Assert.Equal(before, LiveTensors.Count());

@@ -28,11 +28,11 @@ public sealed class TrainerTests
         using var folder = new TemporaryFolder();
         var checkpoint = Path.Combine(folder.Path, "run.ckpt");
         manual_seed(1);
-        using var straightModel = new ModernCNN(10, stem: CnnStem.Cifar);
+        using var straightModel = new ModernCNN(10);
         manual_seed(1);
-        using var firstHalfModel = new ModernCNN(10, stem: CnnStem.Cifar);
+        using var firstHalfModel = new ModernCNN(10);
         manual_seed(99); // a different initialisation: everything must come from the checkpoint
-        using var resumedModel = new ModernCNN(10, stem: CnnStem.Cifar);
+        using var resumedModel = new ModernCNN(10);
 
         double straightLearningRate;
         IReadOnlyList<EpochMetrics> straightHistory;
@@ -147,7 +147,7 @@ public sealed class TrainerTests
     [Fact]
     public void Training_leaves_no_tensor_behind_across_epochs()
     {
-        using var trainer = new Trainer(new ModernCNN(10, stem: CnnStem.Cifar), Recipe);
+        using var trainer = new Trainer(new ModernCNN(10), Recipe);
         var loader = Loader(batchSize: 32);
         trainer.Fit(loader, loader, epochs: 1);
         long afterFirst = LiveTensors.Count();
