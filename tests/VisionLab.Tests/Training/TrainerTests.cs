@@ -60,6 +60,22 @@ public sealed class TrainerTests
     }
 
     [Fact]
+    public void Training_continues_after_each_epoch_checkpoint_and_the_last_one_holds_the_final_model()
+    {
+        using var folder = new TemporaryFolder();
+        var path = Path.Combine(folder.Path, "every-epoch.ckpt");
+        using var model = new ModernCNN(10);
+        using var trainer = new Trainer(model, Recipe);
+        trainer.Callbacks.Add(new CheckpointEveryEpoch(path));
+        trainer.Fit(Loader(batchSize: 32), null, epochs: 3);
+        using var reloaded = new ModernCNN(10);
+        Checkpoint.LoadModel(reloaded, path);
+        using var scope = NewDisposeScope();
+        var expected = Snapshot(model);
+        Assert.All(Snapshot(reloaded), kv => Assert.True(kv.Value.equal(expected[kv.Key]).all().item<bool>(), kv.Key));
+    }
+
+    [Fact]
     public void Truncated_corrupt_or_mismatched_checkpoints_are_clear_errors()
     {
         using var folder = new TemporaryFolder();
