@@ -64,8 +64,6 @@ public sealed class ModernCNN : Module<Tensor, Tensor>
 
     void InitializeWeights()
     {
-        // The init functions return new handles to the same storage; the scope frees those handles only.
-        using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         foreach (var (_, module) in named_modules())
         {

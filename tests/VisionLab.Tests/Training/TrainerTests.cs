@@ -172,6 +172,20 @@ public sealed class TrainerTests
     }
 
     [Fact]
+    public void Norms_and_biases_can_be_exempted_from_weight_decay()
+    {
+        using var model = new ModernCNN(10);
+        using var plain = new Trainer(model, Recipe);
+        Assert.Equal([0.05], plain.Optimizer.ParamGroups.Cast<TorchSharp.Modules.AdamW.ParamGroup>().Select(g => g.Options.weight_decay!.Value));
+        using var exempting = new Trainer(model, Recipe with { ExemptNormAndBiasFromDecay = true });
+        var groups = exempting.Optimizer.ParamGroups.Cast<TorchSharp.Modules.AdamW.ParamGroup>().ToList();
+        Assert.Equal([0.05, 0.0], groups.Select(g => g.Options.weight_decay!.Value));
+        Assert.All(groups[0].Parameters, p => Assert.True(p.dim() > 1));
+        Assert.All(groups[1].Parameters, p => Assert.Equal(1, p.dim()));
+        Assert.Equal(model.parameters().Count(), groups.Sum(g => g.Parameters.Count()));
+    }
+
+    [Fact]
     public void On_the_CPU_the_trainer_runs_fp32_and_says_so()
     {
         using var trainer = new Trainer(nn.Sequential(nn.Flatten(), nn.Linear(4, 2)), new TrainerOptions(), CPU);
