@@ -73,6 +73,86 @@ class ModernCNN(nn.Module):
         return x
 
 
+class PatchEmbedding(nn.Module):
+    def __init__(self, img_size=224, patch_size=16, in_channels=3, embed_dim=768):
+        super().__init__()
+        self.img_size = img_size
+        self.patch_size = patch_size
+        self.n_patches = (img_size // patch_size) ** 2
+
+        self.proj = nn.Conv2d(in_channels, embed_dim,
+                             kernel_size=patch_size, stride=patch_size)
+
+    def forward(self, x):
+        x = self.proj(x)  # (B, E, H/P, W/P)
+        x = x.flatten(2)  # (B, E, N)
+        x = x.transpose(1, 2)  # (B, N, E)
+        return x
+
+
+class VisionTransformer(nn.Module):
+    # norm_first is not in the guide (its layers are post-norm); it only selects PyTorch's pre-norm variant for the
+    # golden values of our pre-norm option. With the default it is the guide's code.
+    def __init__(self, img_size=224, patch_size=16, in_channels=3,
+                 num_classes=1000, embed_dim=768, depth=12, num_heads=12,
+                 mlp_ratio=4., dropout=0.1, norm_first=False):
+        super().__init__()
+
+        # Patch embedding
+        self.patch_embed = PatchEmbedding(img_size, patch_size, in_channels, embed_dim)
+        num_patches = self.patch_embed.n_patches
+
+        # Position embeddings and class token
+        self.cls_token = nn.Parameter(torch.zeros(1, 1, embed_dim))
+        self.pos_embed = nn.Parameter(torch.zeros(1, num_patches + 1, embed_dim))
+        self.pos_drop = nn.Dropout(p=dropout)
+
+        # Transformer encoder
+        self.transformer = nn.TransformerEncoder(
+            nn.TransformerEncoderLayer(
+                d_model=embed_dim,
+                nhead=num_heads,
+                dim_feedforward=int(embed_dim * mlp_ratio),
+                dropout=dropout,
+                activation='gelu',
+                batch_first=True,
+                norm_first=norm_first
+            ),
+            num_layers=depth
+        )
+
+        # Classification head
+        self.norm = nn.LayerNorm(embed_dim)
+        self.head = nn.Linear(embed_dim, num_classes)
+
+        # Initialize weights
+        nn.init.trunc_normal_(self.pos_embed, std=0.02)
+        nn.init.trunc_normal_(self.cls_token, std=0.02)
+
+    def forward(self, x):
+        B = x.shape[0]
+
+        # Patch embedding
+        x = self.patch_embed(x)
+
+        # Add class token
+        cls_tokens = self.cls_token.expand(B, -1, -1)
+        x = torch.cat((cls_tokens, x), dim=1)
+
+        # Add position embeddings
+        x = x + self.pos_embed
+        x = self.pos_drop(x)
+
+        # Transformer encoder
+        x = self.transformer(x)
+
+        # Classification
+        x = self.norm(x[:, 0])  # Use class token
+        x = self.head(x)
+
+        return x
+
+
 def formula_values(count, index, kind):
     """Deterministic, reproducible-anywhere values: the same formula is in the C# tests (GoldenWeights)."""
     k = torch.arange(count, dtype=torch.float64)
