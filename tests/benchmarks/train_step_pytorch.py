@@ -1,7 +1,8 @@
-"""Reference for `visionlab bench train`: the guide's ModernCNN training step in PyTorch (AdamW 3e-4 / 0.05,
-cross-entropy with label smoothing 0.1, clip_grad_norm_ 1.0, fp32 on the CPU), batch 128, 32x32 random inputs.
+"""Reference for `visionlab bench train`: the guide's training step in PyTorch (AdamW 3e-4 / 0.05, cross-entropy
+with label smoothing 0.1, clip_grad_norm_ 1.0, fp32 on the CPU), batch 128, 32x32 random inputs, for the guide's
+ModernCNN or its 32x32 VisionTransformer (patch 4, dim 192, depth 6, 3 heads).
 
-    /usr/bin/python3 tests/benchmarks/train_step_pytorch.py [batches] [rounds]
+    /usr/bin/python3 tests/benchmarks/train_step_pytorch.py [batches] [rounds] [modern-cnn|vit-32]
 """
 import os
 import statistics
@@ -12,14 +13,20 @@ import torch
 import torch.nn as nn
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "golden"))
-from guide_models import ModernCNN  # noqa: E402
+from guide_models import ModernCNN, VisionTransformer  # noqa: E402
 
 BATCHES = int(sys.argv[1]) if len(sys.argv) > 1 else 10
 ROUNDS = int(sys.argv[2]) if len(sys.argv) > 2 else 3
+MODEL = sys.argv[3] if len(sys.argv) > 3 else "modern-cnn"
 # Same thread count as TorchSharp's default (one per core) unless VISIONLAB_THREADS says otherwise.
 torch.set_num_threads(int(os.environ.get("VISIONLAB_THREADS", os.cpu_count())))
 torch.manual_seed(0)
-model = ModernCNN(10)
+if MODEL == "modern-cnn":
+    model = ModernCNN(10)
+elif MODEL == "vit-32":
+    model = VisionTransformer(img_size=32, patch_size=4, num_classes=10, embed_dim=192, depth=6, num_heads=3)
+else:
+    sys.exit(f"unknown model {MODEL}: use modern-cnn or vit-32")
 optimizer = torch.optim.AdamW(model.parameters(), lr=3e-4, weight_decay=0.05)
 criterion = nn.CrossEntropyLoss(label_smoothing=0.1)
 data = torch.rand(BATCHES + 1, 128, 3, 32, 32)
@@ -37,5 +44,5 @@ for _ in range(ROUNDS):
         torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm=1.0)
         optimizer.step()
     rates.append(BATCHES * 128 / (time.perf_counter() - start))
-print(f"torch {torch.__version__}, {torch.get_num_threads()} threads: images/s median {statistics.median(rates):.0f} "
+print(f"{MODEL}: torch {torch.__version__}, {torch.get_num_threads()} threads: images/s median {statistics.median(rates):.0f} "
       f"(rounds: {', '.join(f'{r:.0f}' for r in rates)})")

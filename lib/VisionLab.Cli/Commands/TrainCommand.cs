@@ -22,6 +22,7 @@ public static class TrainCommand
         var epochs = new Option<int>("--epochs") { DefaultValueFactory = _ => 10, Description = "Total epochs (a resumed run continues up to this number)." };
         var batchSize = new Option<int>("--batch-size") { DefaultValueFactory = _ => 128 };
         var learningRate = new Option<double>("--lr") { DefaultValueFactory = _ => 3e-4, Description = "AdamW learning rate (the guide: 3e-4)." };
+        var augment = new Option<string>("--augment") { DefaultValueFactory = _ => "guide", Description = "guide (the guide's full pipeline with AutoAugment), light (crop and flip) or none." };
         var mixup = new Option<double>("--mixup") { DefaultValueFactory = _ => 0.5, Description = "Probability that a batch is mixed with MixUp (0 turns it off)." };
         var precision = new Option<Precision>("--precision") { DefaultValueFactory = _ => Precision.Auto, Description = "Auto, Float32, Float16 or BFloat16." };
         var accumulation = new Option<int>("--accumulation") { DefaultValueFactory = _ => 1, Description = "Batches per optimiser step." };
@@ -31,7 +32,7 @@ public static class TrainCommand
         var resume = new Option<FileInfo?>("--resume") { Description = "A checkpoint to continue from (same recipe)." };
         var export = new Option<string[]>("--export") { Description = "Also write the final weights as: pytorch (state_dict .pt), safetensors.", AllowMultipleArgumentsPerToken = true };
         var command = new Command("train", "Train a model with the guide's recipe and report test accuracy after each epoch.")
-            { model, dataset, epochs, batchSize, learningRate, mixup, precision, accumulation, seed, limit, output, resume, export };
+            { model, dataset, epochs, batchSize, learningRate, augment, mixup, precision, accumulation, seed, limit, output, resume, export };
         command.SetAction((parse, cancellation) =>
         {
             var data = DatasetCatalog.Load(parse.GetValue(dataset)!, cancellationToken: cancellation);
@@ -42,7 +43,14 @@ public static class TrainCommand
                 AccumulationSteps = parse.GetValue(accumulation), Seed = parse.GetValue(seed),
             };
             var loaderOptions = new DataLoaderOptions { BatchSize = parse.GetValue(batchSize), Seed = parse.GetValue(seed) };
-            var trainLoader = new DataLoader(trainSet, GuidePipeline.Train(data.Grayscale28), loaderOptions);
+            var trainTransform = parse.GetValue(augment) switch
+            {
+                "guide" => GuidePipeline.Train(data.Grayscale28),
+                "light" => GuidePipeline.Light(data.Grayscale28),
+                "none" => GuidePipeline.Evaluate(data.Grayscale28),
+                var other => throw new ArgumentException($"Unknown augmentation '{other}': use guide, light or none."),
+            };
+            var trainLoader = new DataLoader(trainSet, trainTransform, loaderOptions);
             var testLoader = new DataLoader(data.Test, GuidePipeline.Evaluate(data.Grayscale28), loaderOptions with { BatchSize = 256, Shuffle = false });
             var folder = parse.GetValue(output)!;
             folder.Create();

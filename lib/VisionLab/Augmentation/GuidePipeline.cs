@@ -11,6 +11,13 @@ public static class GuidePipeline
     public static Compose Train(bool grayscale28 = false, AutoAugment? autoAugment = null) =>
         new([.. Adapt(grayscale28), .. Augment(autoAugment), new ToTensor(), Normalize.ImageNet]);
 
+    /// <summary>
+    /// A light recipe for small models trained briefly (transformers from scratch, synthetic shapes): RandomCrop(32,
+    /// padding=4) and RandomHorizontalFlip only.
+    /// </summary>
+    public static Compose Light(bool grayscale28 = false) =>
+        new([.. Adapt(grayscale28), new RandomCrop(32, Padding: 4), new RandomHorizontalFlip(), new ToTensor(), Normalize.ImageNet]);
+
     /// <summary>The same augmentation without ToTensor and Normalize: for looking at the images.</summary>
     public static Compose Display(bool grayscale28 = false, AutoAugment? autoAugment = null) =>
         new([.. Adapt(grayscale28), .. Augment(autoAugment)]);

@@ -5,7 +5,9 @@ public sealed record NamedDataset(string Name, IImageDataset Train, IImageDatase
 
 public static class DatasetCatalog
 {
-    public const string Names = "fashion-mnist (best available), fashion-mnist-bundled, fashion-mnist-debian, cifar10, folder:<path> (with train/ and test/ subfolders)";
+    public const string Names = "fashion-mnist (best available), fashion-mnist-bundled, fashion-mnist-debian, cifar10, shapes (synthetic: 6 outlines, object masks), patterns (synthetic: 5 patterns on the object), folder:<path> (with train/ and test/ subfolders)";
+
+    public const int ShapesTrainCount = 6000, ShapesTestCount = 1000;
 
     public static NamedDataset Load(string name, IProgress<DownloadProgress>? progress = null, CancellationToken cancellationToken = default)
     {
@@ -20,6 +22,11 @@ public static class DatasetCatalog
             case "cifar10":
                 return new NamedDataset(name, Cifar10.Load(true, progress: progress, cancellationToken: cancellationToken),
                     Cifar10.Load(false, progress: progress, cancellationToken: cancellationToken), Grayscale28: false);
+            case "shapes":
+                return new NamedDataset(name, new SyntheticShapes(ShapesTrainCount, seed: 0), new SyntheticShapes(ShapesTestCount, seed: 1), Grayscale28: false);
+            case "patterns":
+                return new NamedDataset(name, new SyntheticShapes(ShapesTrainCount, seed: 0, task: SyntheticTask.Pattern),
+                    new SyntheticShapes(ShapesTestCount, seed: 1, task: SyntheticTask.Pattern), Grayscale28: false);
             case var folder when folder.StartsWith("folder:", StringComparison.Ordinal):
                 var root = name.Trim()["folder:".Length..];
                 return new NamedDataset(name, new ImageFolderDataset(Path.Combine(root, "train"), (32, 32)),

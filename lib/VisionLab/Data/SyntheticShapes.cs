@@ -2,32 +2,47 @@ using static TorchSharp.torch;
 
 namespace VisionLab.Data;
 
+/// <summary>What decides the class of a <see cref="SyntheticShapes"/> image.</summary>
+public enum SyntheticTask
+{
+    /// <summary>The object's outline: circle, square, triangle, cross, ring or diamond (global structure; CNNs learn it quickly).</summary>
+    Shape,
+    /// <summary>
+    /// The pattern on the object (solid, horizontal, vertical or diagonal stripes, checkerboard) whatever its outline
+    /// (circle, square or diamond): local evidence that a patch-based transformer can pick up in a few epochs.
+    /// </summary>
+    Pattern,
+}
+
 /// <summary>
-/// Images whose answer to "where is the object?" is known: one shape (circle, square, triangle, cross, ring or
-/// diamond; the class) of random size, colour and place on a noisy, smoothly shaded background with a few
-/// distractor dots. Every image and its object mask are generated on demand from (seed, index), so the set costs
+/// Images whose answer to "where is the object?" is known: one object of random size, colour and place on a noisy,
+/// smoothly shaded background with a few distractor dots; its outline or its pattern is the class
+/// (<see cref="SyntheticTask"/>). Every image and its object mask are generated on demand from (seed, index), so the set costs
 /// no memory and is the same on every machine. Used to check that explanations (attention, Grad-CAM) point at the
 /// object.
 /// </summary>
 public sealed class SyntheticShapes : IImageDataset
 {
     static readonly string[] ShapeNames = ["circle", "square", "triangle", "cross", "ring", "diamond"];
+    static readonly string[] PatternNames = ["solid", "horizontal stripes", "vertical stripes", "diagonal stripes", "checkerboard"];
+    static readonly int[] PatternOutlines = [0, 1, 5];   // circle, square, diamond
 
-    public SyntheticShapes(int count, int seed = 0, int size = 32, int minRadius = 5, int maxRadius = 9)
+    public SyntheticShapes(int count, int seed = 0, int size = 32, int minRadius = 5, int maxRadius = 9, SyntheticTask task = SyntheticTask.Shape)
     {
         if (count < 0) throw new ArgumentOutOfRangeException(nameof(count), "The count cannot be negative.");
         if (size < 16) throw new ArgumentOutOfRangeException(nameof(size), "Images smaller than 16x16 leave no room for a shape.");
         if (minRadius < 3 || maxRadius < minRadius || 2 * maxRadius + 2 > size)
             throw new ArgumentOutOfRangeException(nameof(maxRadius), $"Radii must satisfy 3 <= min <= max and fit the image ({minRadius}..{maxRadius} in {size}x{size}).");
-        (Count, Seed, Size, MinRadius, MaxRadius) = (count, seed, size, minRadius, maxRadius);
+        (Count, Seed, Size, MinRadius, MaxRadius, Task) = (count, seed, size, minRadius, maxRadius, task);
     }
 
+    public SyntheticTask Task { get; }
     public int Count { get; }
     public int Seed { get; }
     public int Size { get; }
     public int MinRadius { get; }
     public int MaxRadius { get; }
-    public IReadOnlyList<string> Classes => ShapeNames;
+    public IReadOnlyList<string> Classes => Task == SyntheticTask.Shape ? ShapeNames : PatternNames;
     public int Label(int index) => Describe(index, out _).Label;
 
     /// <summary>A uint8 [3, Size, Size] image.</summary>
@@ -44,18 +59,19 @@ public sealed class SyntheticShapes : IImageDataset
         return tensor(all, [indices.Count, Size, Size], ScalarType.Bool);
     }
 
-    readonly record struct Description(int Label, double CenterX, double CenterY, double Radius, double Angle);
+    readonly record struct Description(int Label, int Outline, double CenterX, double CenterY, double Radius, double Angle);
 
     /// <summary>The shape of one image; <paramref name="random"/> continues the image's own random sequence for its pixels.</summary>
     Description Describe(int index, out Random random)
     {
         if ((uint)index >= (uint)Count) throw new ArgumentOutOfRangeException(nameof(index), $"Index {index} is outside the {Count} images.");
         random = Augmentation.Sampling.ForItem(Seed, 0x5AFE, index);   // stable across processes (HashCode is not)
-        int label = random.Next(ShapeNames.Length);
+        int label = random.Next(Classes.Count);
+        int outline = Task == SyntheticTask.Shape ? label : PatternOutlines[random.Next(PatternOutlines.Length)];
         double radius = MinRadius + random.NextDouble() * (MaxRadius - MinRadius);
         double margin = radius + 1;
         double cx = margin + random.NextDouble() * (Size - 2 * margin), cy = margin + random.NextDouble() * (Size - 2 * margin);
-        return new Description(label, cx, cy, radius, random.NextDouble() * Math.PI / 6 - Math.PI / 12);
+        return new Description(label, outline, cx, cy, radius, random.NextDouble() * Math.PI / 6 - Math.PI / 12);
     }
 
     (byte[] Pixels, bool[] Mask) Render(int index)
@@ -66,6 +82,9 @@ public sealed class SyntheticShapes : IImageDataset
         var background = RandomColour(random);
         var shade = new[] { random.NextDouble() * 60 - 30, random.NextDouble() * 60 - 30 };
         var objectColour = Contrasting(background, random);
+        // Stripes: much darker than a light object, much lighter than a dark one, so the pattern is always visible.
+        bool lightObject = objectColour.Average() > 110;
+        var stripeColour = objectColour.Select(c => lightObject ? c * 0.3 : c + (255 - c) * 0.7).ToArray();
         var pixels = new byte[3 * Size * Size];
         var mask = new bool[Size * Size];
         double cos = Math.Cos(shape.Angle), sin = Math.Sin(shape.Angle);
@@ -75,12 +94,13 @@ public sealed class SyntheticShapes : IImageDataset
                 // Shape coordinates: rotated, relative to the centre, in units of the radius.
                 double dx = x + 0.5 - shape.CenterX, dy = y + 0.5 - shape.CenterY;
                 double u = (cos * dx + sin * dy) / shape.Radius, v = (-sin * dx + cos * dy) / shape.Radius;
-                bool inside = Inside(shape.Label, u, v);
+                bool inside = Inside(shape.Outline, u, v);
                 mask[y * Size + x] = inside;
                 double ramp = (shade[0] * x + shade[1] * y) / Size;
                 for (int c = 0; c < 3; c++)
                 {
-                    double value = inside ? objectColour[c] : background[c] + ramp;
+                    double value = !inside ? background[c] + ramp
+                        : Task == SyntheticTask.Pattern && Stripe(shape.Label, x, y) ? stripeColour[c] : objectColour[c];
                     value += random.NextDouble() * 30 - 15;
                     pixels[c * Size * Size + y * Size + x] = (byte)Math.Clamp(Math.Round(value), 0, 255);
                 }
@@ -98,7 +118,17 @@ public sealed class SyntheticShapes : IImageDataset
         return (pixels, mask);
     }
 
-    static bool Inside(int label, double u, double v) => label switch
+    /// <summary>Whether pixel (x, y) is on a stripe of the pattern (stripes two pixels wide).</summary>
+    static bool Stripe(int pattern, int x, int y) => pattern switch
+    {
+        1 => y / 2 % 2 == 0,
+        2 => x / 2 % 2 == 0,
+        3 => (x + y) / 2 % 2 == 0,
+        4 => (x / 2 + y / 2) % 2 == 0,
+        _ => false,
+    };
+
+    static bool Inside(int outline, double u, double v) => outline switch
     {
         0 => u * u + v * v <= 1,                                                   // circle
         1 => Math.Abs(u) <= 0.8 && Math.Abs(v) <= 0.8,                             // square

@@ -54,6 +54,24 @@ public static class TrainingCharts
     public static GenericChart PerClassAccuracy(EvaluationResult evaluation, IReadOnlyList<string> classes) =>
         Charts.Bars("Accuracy per class", "class", "accuracy", classes, evaluation.PerClassAccuracy());
 
+    /// <summary>Models side by side: test accuracy, parameters (millions) and training images/s, plus validation curves.</summary>
+    public static GenericChart Comparison(IReadOnlyList<ComparedModel> models)
+    {
+        if (models.Count == 0) throw new ArgumentException("No models to compare.", nameof(models));
+        var names = models.Select(m => m.Name).ToArray();
+        var curves = models.Where(m => m.History.All(h => h.ValidationAccuracy.HasValue) && m.History.Count > 0)
+            .Select(m => new Series(m.Name, m.History.Select(h => h.Epoch + 1.0).ToArray(), m.History.Select(h => h.ValidationAccuracy!.Value).ToArray()))
+            .ToArray();
+        var panels = new List<GenericChart>
+        {
+            Charts.Bars("Test accuracy", "model", "accuracy", names, models.Select(m => m.Accuracy).ToArray()),
+            Charts.Bars("Parameters (millions)", "model", "millions", names, models.Select(m => m.Parameters / 1e6).ToArray()),
+            Charts.Bars("Training images/s", "model", "images/s", names, models.Select(m => m.TrainImagesPerSecond).ToArray()),
+        };
+        if (curves.Length > 0) panels.Add(Charts.Lines("Test accuracy per epoch", "epoch", "accuracy", curves));
+        return Charts.WithTitle(PlotlyChart.Grid(panels, 1, panels.Count), "Model comparison (same data, recipe and epochs)");
+    }
+
     /// <summary>A grid of misclassified images captioned "true → predicted".</summary>
     public static HtmlString Misclassified(IImageDataset data, EvaluationResult evaluation, int count = 16)
     {
