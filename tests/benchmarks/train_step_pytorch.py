@@ -2,7 +2,10 @@
 with label smoothing 0.1, clip_grad_norm_ 1.0, fp32 on the CPU), batch 128, 32x32 random inputs, for the guide's
 ModernCNN or its 32x32 VisionTransformer (patch 4, dim 192, depth 6, 3 heads).
 
-    /usr/bin/python3 tests/benchmarks/train_step_pytorch.py [batches] [rounds] [modern-cnn|vit-32]
+    /usr/bin/python3 tests/benchmarks/train_step_pytorch.py [batches] [rounds] [modern-cnn|vit-32] [batch size]
+
+Needs an optimised BLAS under Debian's torch (tests/benchmarks/install-pytorch-reference.sh installs OpenBLAS);
+the BLAS in use is printed.
 """
 import os
 import statistics
@@ -18,6 +21,10 @@ from guide_models import ModernCNN, VisionTransformer  # noqa: E402
 BATCHES = int(sys.argv[1]) if len(sys.argv) > 1 else 10
 ROUNDS = int(sys.argv[2]) if len(sys.argv) > 2 else 3
 MODEL = sys.argv[3] if len(sys.argv) > 3 else "modern-cnn"
+BATCH = int(sys.argv[4]) if len(sys.argv) > 4 else 128
+BLAS = os.path.realpath("/usr/lib/x86_64-linux-gnu/libblas.so.3")
+if "openblas" not in BLAS and "blis" not in BLAS and "mkl" not in BLAS:
+    print(f"warning: torch uses the reference BLAS ({BLAS}); install libopenblas0-pthread for a fair comparison", file=sys.stderr)
 # Same thread count as TorchSharp's default (one per core) unless VISIONLAB_THREADS says otherwise.
 torch.set_num_threads(int(os.environ.get("VISIONLAB_THREADS", os.cpu_count())))
 torch.manual_seed(0)
@@ -29,8 +36,8 @@ else:
     sys.exit(f"unknown model {MODEL}: use modern-cnn or vit-32")
 optimizer = torch.optim.AdamW(model.parameters(), lr=3e-4, weight_decay=0.05)
 criterion = nn.CrossEntropyLoss(label_smoothing=0.1)
-data = torch.rand(BATCHES + 1, 128, 3, 32, 32)
-targets = torch.randint(0, 10, (BATCHES + 1, 128))
+data = torch.rand(BATCHES + 1, BATCH, 3, 32, 32)
+targets = torch.randint(0, 10, (BATCHES + 1, BATCH))
 model.train()
 rates = []
 for _ in range(ROUNDS):
@@ -43,6 +50,6 @@ for _ in range(ROUNDS):
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm=1.0)
         optimizer.step()
-    rates.append(BATCHES * 128 / (time.perf_counter() - start))
-print(f"{MODEL}: torch {torch.__version__}, {torch.get_num_threads()} threads: images/s median {statistics.median(rates):.0f} "
+    rates.append(BATCHES * BATCH / (time.perf_counter() - start))
+print(f"{MODEL}: torch {torch.__version__}, {torch.get_num_threads()} threads, BLAS {os.path.basename(os.path.dirname(BLAS))}, batch {BATCH}: images/s median {statistics.median(rates):.0f} "
       f"(rounds: {', '.join(f'{r:.0f}' for r in rates)})")

@@ -28,35 +28,62 @@ public static class BenchCommand
         var batchSize = new Option<int>("--batch-size") { DefaultValueFactory = _ => 128 };
         var batches = new Option<int>("--batches") { DefaultValueFactory = _ => 10, Description = "Measured batches per round." };
         var rounds = new Option<int>("--rounds") { DefaultValueFactory = _ => 3 };
-        var command = new Command("train", "Images/s of the training step on 32x32 inputs (compare: tests/benchmarks/train_step_pytorch.py).") { model, batchSize, batches, rounds };
+        var compare = new Option<bool>("--compare-pytorch")
+        {
+            Description = "Also run the guide's PyTorch code (modern-cnn, vit-32) with the same settings, alternating rounds, and print the ratio. Installs Debian's python3-torch if needed.",
+        };
+        var command = new Command("train", "Images/s of the training step on 32x32 inputs, optionally side by side with PyTorch.") { model, batchSize, batches, rounds, compare };
         command.SetAction((parse, cancellation) =>
         {
-            int size = parse.GetValue(batchSize), count = parse.GetValue(batches);
+            string name = parse.GetValue(model)!;
+            int size = parse.GetValue(batchSize), count = parse.GetValue(batches), roundCount = parse.GetValue(rounds);
+            bool withPyTorch = parse.GetValue(compare);
+            if (withPyTorch && name is not ("modern-cnn" or "vit-32"))
+                throw new ArgumentException($"The PyTorch reference has the guide's models only: modern-cnn or vit-32, not {name}.");
+            if (withPyTorch) PyTorchReference.EnsureInstalled(line => AnsiConsole.MarkupLine($"[grey]{Markup.Escape(line)}[/]"));
             // Random images in memory and ToTensor only: the step, not the augmentation, is measured.
             var random = new Random(0);
             var pixels = new byte[size * (count + 1) * 3 * 32 * 32];
             random.NextBytes(pixels);
             var data = new InMemoryImageDataset(pixels, Enumerable.Range(0, size * (count + 1)).Select(i => i % 10).ToArray(), 3, 32, 32, Cifar10.Classes);
             manual_seed(0);
-            using var network = ModelCatalog.Create(parse.GetValue(model)!, 10);
+            using var network = ModelCatalog.Create(name, 10);
             using var trainer = new Trainer(network, new TrainerOptions { MixProbability = 0 });
             var loader = new DataLoader(data, new ToTensor(), new DataLoaderOptions { BatchSize = size, DropLast = true });
             var clock = new BatchClock();
             trainer.Callbacks.Add(clock);
-            var results = new List<double>();
-            for (int round = 0; round < parse.GetValue(rounds); round++)
+            AnsiConsole.MarkupLine($"{Markup.Escape(name)} training step, batch {size}, 32x32, {count + 1} batches per round (the first warms up); " +
+                                   $"{Markup.Escape(TorchEnvironment.Describe().ToString())}");
+            var ours = new List<double>();
+            var theirs = new List<double>();
+            string referenceLine = "";
+            for (int round = 0; round < roundCount; round++)
             {
                 clock.Reset();
                 trainer.TrainEpoch(loader, cancellation);
-                results.Add(count * size / clock.SinceFirstBatch.TotalSeconds); // the first batch warms up, as in the PyTorch script
+                ours.Add(count * size / clock.SinceFirstBatch.TotalSeconds);
+                if (!withPyTorch) continue;
+                (var rate, referenceLine) = PyTorchReference.TrainStep(name, count, size);   // alternating: both see the same machine state
+                theirs.Add(rate);
             }
-            results.Sort();
-            AnsiConsole.MarkupLine($"{Markup.Escape(parse.GetValue(model)!)} training step, batch {size}, 32x32, {count + 1} batches per round; " +
-                                   $"{Markup.Escape(TorchEnvironment.Describe().ToString())}");
-            AnsiConsole.MarkupLine($"images/s: median [bold]{results[results.Count / 2]:F0}[/] (rounds: {string.Join(", ", results.Select(r => r.ToString("F0")))})");
+            var table = new Table().AddColumns("implementation", "images/s (median)", "rounds");
+            table.AddRow("VisionLab (TorchSharp)", Median(ours).ToString("F0"), string.Join(", ", ours.Select(r => r.ToString("F0"))));
+            if (withPyTorch)
+            {
+                table.AddRow("guide's PyTorch", Median(theirs).ToString("F0"), string.Join(", ", theirs.Select(r => r.ToString("F0"))));
+                table.AddRow("[bold]ratio (ours / PyTorch)[/]", $"[bold]{Median(ours) / Median(theirs):F2}[/]", "");
+            }
+            AnsiConsole.Write(table);
+            if (withPyTorch) AnsiConsole.MarkupLine($"[grey]reference: {Markup.Escape(referenceLine)}[/]");
             return Task.FromResult(0);
         });
         return command;
+    }
+
+    static double Median(List<double> values)
+    {
+        var sorted = values.Order().ToList();
+        return sorted.Count == 0 ? double.NaN : sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
     }
 
     static Command Pipeline()

@@ -1,0 +1,67 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.RegularExpressions;
+
+namespace VisionLab.Cli.Commands;
+
+/// <summary>
+/// Runs the guide's PyTorch code (tests/benchmarks/*.py under Debian's python3-torch) as the side-by-side
+/// reference for `visionlab bench ... --compare-pytorch`, installing it first when it is missing.
+/// </summary>
+public static partial class PyTorchReference
+{
+    /// <summary>The interpreter with Debian's torch (VISIONLAB_PYTHON overrides; pyenv's python3 on PATH has no torch).</summary>
+    public static string Python => Environment.GetEnvironmentVariable("VISIONLAB_PYTHON") ?? "/usr/bin/python3";
+
+    public static string Script(string name) => Path.Combine(Locations.Root, "tests", "benchmarks", name);
+
+    /// <summary>Makes sure torch imports, running tests/benchmarks/install-pytorch-reference.sh (apt) if it does not.</summary>
+    public static void EnsureInstalled(Action<string> log)
+    {
+        var installer = Script("install-pytorch-reference.sh");
+        var (code, output) = Run("bash", [installer], TimeSpan.FromMinutes(15), log);
+        if (code != 0)
+            throw new InvalidOperationException($"Could not install the PyTorch reference (exit {code}). Run `sudo bash {installer}` yourself, then retry.\n{output}");
+        var (check, message) = Run(Python, ["-c", "import torch; print(torch.__version__)"], TimeSpan.FromMinutes(1), null);
+        if (check != 0) throw new InvalidOperationException($"{Python} cannot import torch after installation: {message}");
+    }
+
+    /// <summary>One measured round of the PyTorch training step; returns its images/s and the line it printed.</summary>
+    public static (double ImagesPerSecond, string Line) TrainStep(string model, int batches, int batchSize)
+    {
+        var (code, output) = Run(Python, [Script("train_step_pytorch.py"), batches.ToString(CultureInfo.InvariantCulture), "1", model,
+            batchSize.ToString(CultureInfo.InvariantCulture)], TimeSpan.FromMinutes(30), null);
+        var line = output.Split('\n').LastOrDefault(l => l.Contains("images/s median", StringComparison.Ordinal)) ?? "";
+        var match = MedianPattern().Match(line);
+        if (code != 0 || !match.Success) throw new InvalidOperationException($"The PyTorch reference failed (exit {code}):\n{output}");
+        return (double.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture), line.Trim());
+    }
+
+    static (int ExitCode, string Output) Run(string file, string[] arguments, TimeSpan timeout, Action<string>? log)
+    {
+        var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var argument in arguments) start.ArgumentList.Add(argument);
+        using var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {file}.");
+        var text = new System.Text.StringBuilder();
+        void Collect(object _, DataReceivedEventArgs e)
+        {
+            if (e.Data is null) return;
+            lock (text) text.AppendLine(e.Data);
+            log?.Invoke(e.Data);
+        }
+        process.OutputDataReceived += Collect;
+        process.ErrorDataReceived += Collect;
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        if (!process.WaitForExit(timeout))
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"{file} {string.Join(' ', arguments)} took longer than {timeout}.");
+        }
+        process.WaitForExit();
+        return (process.ExitCode, text.ToString());
+    }
+
+    [GeneratedRegex(@"images/s median ([0-9.]+)")]
+    private static partial Regex MedianPattern();
+}

@@ -1,0 +1,80 @@
+using VisionLab.Augmentation;
+using VisionLab.Data;
+using VisionLab.Explain;
+using VisionLab.Models;
+using VisionLab.Training;
+using static TorchSharp.torch;
+using DataLoader = VisionLab.Data.DataLoader;
+
+namespace VisionLab.Tests.Models;
+
+public sealed class CompactConvTransformerTests
+{
+    [Fact]
+    public void Tokenizes_to_an_8x8_grid_reuses_the_transformer_blocks_and_pools_with_weights_summing_to_one()
+    {
+        using var scope = NewDisposeScope();
+        using var model = new CompactConvTransformer(numClasses: 10);
+        var names = model.state_dict().Keys.ToList();
+        Assert.Contains("tokenizer.0.weight", names);
+        Assert.Contains("transformer.layers.5.self_attn.in_proj_weight", names);
+        Assert.Contains("attention_pool.weight", names);
+        Assert.DoesNotContain("cls_token", names);
+        model.eval();
+        using var output = model.ForwardWithAttention(randn(3, 3, 32, 32));
+        Assert.Equal(new long[] { 3, 10 }, output.Logits.shape);
+        Assert.Equal(8, output.GridSize);
+        Assert.Equal(new long[] { 3, 3, 64, 64 }, output.Attention[0].shape);
+        Assert.True((output.PoolWeights!.sum(-1) - 1).abs().max().item<float>() < 1e-5);
+        Assert.Equal(new long[] { 3, 8, 8 }, AttentionMaps.Rollout(output).shape);
+        Assert.Contains("[N, 3, 32, 32]", Assert.Throws<ArgumentException>(() => model.call(randn(1, 1, 32, 32))).Message);
+    }
+
+    [Fact]
+    public void Smaller_than_the_CNN_and_close_to_the_ViT()
+    {
+        using var hybrid = new CompactConvTransformer(numClasses: 10);
+        using var vit = VisionTransformer.Small32();
+        long parameters = ModelSummary.ParameterCount(hybrid);
+        Assert.InRange(parameters, 1_500_000, ModelSummary.ParameterCount(vit) + 200_000);
+    }
+}
+
+public sealed class ModelComparisonAndLocalizationTests
+{
+    [Fact]
+    public void Comparison_reports_accuracy_size_speed_and_history_without_owning_the_model()
+    {
+        var data = new SyntheticShapes(64, seed: 0, task: SyntheticTask.Pattern);
+        var loader = new DataLoader(data, GuidePipeline.Evaluate(), new DataLoaderOptions { BatchSize = 32, Workers = 1 });
+        manual_seed(0);
+        using var model = new CompactConvTransformer(numClasses: 5, embedDim: 48, depth: 1, numHeads: 2);
+        var result = ModelComparison.Train("tiny", model, loader, loader, epochs: 2, new TrainerOptions { MixProbability = 0 });
+        Assert.Equal("tiny", result.Name);
+        Assert.Equal(2, result.History.Count);
+        Assert.Equal(result.History[^1].ValidationAccuracy, result.Accuracy);
+        Assert.True(result.TrainImagesPerSecond > 0 && result.TrainTime > TimeSpan.Zero);
+        Assert.Equal(ModelSummary.ParameterCount(model), result.Parameters);
+        using (var scope = NewDisposeScope()) Assert.Equal(new long[] { 1, 5 }, model.call(randn(1, 3, 32, 32)).shape);   // still usable
+    }
+
+    [Fact]
+    public void Localization_shares_are_fractions_and_uniform_equals_the_object_area()
+    {
+        var data = new SyntheticShapes(40, seed: 2, task: SyntheticTask.Pattern);
+        manual_seed(0);
+        using var model = VisionTransformer.Small32(numClasses: 5);
+        long before = LiveTensorsCount();
+        var result = AttentionLocalization.Measure(model, data, GuidePipeline.Evaluate(), batchSize: 16);
+        Assert.Equal(before, LiveTensorsCount());
+        Assert.Equal(40, result.Count);
+        Assert.All(result.LastLayer.Concat(result.Rollout).Concat(result.Uniform), v => Assert.InRange(v, 0, 1));
+        using var scope = NewDisposeScope();
+        var masks = data.Masks(Enumerable.Range(0, 40).ToArray());
+        var areas = masks.to(ScalarType.Float32).mean([1, 2]).to(ScalarType.Float64).data<double>().ToArray();
+        for (int i = 0; i < 40; i++) Assert.Equal(areas[i], result.Uniform[i], 5);
+        Assert.True(model.training, "the model's mode is restored");
+    }
+
+    static long LiveTensorsCount() => VisionLab.Core.LiveTensors.Count();
+}
