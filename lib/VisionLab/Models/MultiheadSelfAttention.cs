@@ -1,4 +1,5 @@
 using TorchSharp.Modules;
+using VisionLab.Core;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
 
@@ -30,6 +31,7 @@ public sealed class MultiheadSelfAttention : Module<Tensor, Tensor>
             init.zeros_(out_proj.bias!);
         }
         RegisterComponents();
+        TensorCountCorrection.ForgetParameterDuplicates(this);
     }
 
     public long EmbedDim { get; }

@@ -1,4 +1,5 @@
 using TorchSharp.Modules;
+using VisionLab.Core;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
 
@@ -20,6 +21,7 @@ public sealed class PatchEmbedding : Module<Tensor, Tensor>
         GridSize = imgSize / patchSize;
         proj = Conv2d(inChannels, embedDim, patchSize, stride: patchSize);
         RegisterComponents();
+        TensorCountCorrection.ForgetParameterDuplicates(this);
     }
 
     public long ImgSize { get; }

@@ -1,4 +1,5 @@
 using TorchSharp.Modules;
+using VisionLab.Core;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
 
@@ -33,6 +34,7 @@ public sealed class TransformerBlock : Module<Tensor, Tensor>
         dropout1 = Dropout(dropoutRate);
         dropout2 = Dropout(dropoutRate);
         RegisterComponents();
+        TensorCountCorrection.ForgetParameterDuplicates(this);
     }
 
     public bool NormFirst { get; }

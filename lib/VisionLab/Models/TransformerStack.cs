@@ -1,4 +1,5 @@
 using TorchSharp.Modules;
+using VisionLab.Core;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
 
@@ -17,6 +18,7 @@ public sealed class TransformerStack : Module<Tensor, Tensor>
         if (depth < 1) throw new ArgumentOutOfRangeException(nameof(depth), "A transformer needs at least one layer.");
         layers = new ModuleList<TransformerBlock>(Enumerable.Range(0, depth).Select(_ => createLayer()).ToArray());
         RegisterComponents();
+        TensorCountCorrection.ForgetParameterDuplicates(this);
     }
 
     public int Depth => layers.Count;
