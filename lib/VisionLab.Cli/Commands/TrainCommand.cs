@@ -22,7 +22,11 @@ public static class TrainCommand
         var epochs = new Option<int>("--epochs") { DefaultValueFactory = _ => 10, Description = "Total epochs (a resumed run continues up to this number)." };
         var batchSize = new Option<int>("--batch-size") { DefaultValueFactory = _ => 128 };
         var learningRate = new Option<double>("--lr") { DefaultValueFactory = _ => 3e-4, Description = "AdamW learning rate (the guide: 3e-4)." };
-        var augment = new Option<string>("--augment") { DefaultValueFactory = _ => "guide", Description = "guide (the guide's full pipeline with AutoAugment), light (crop and flip) or none." };
+        var augment = new Option<string>("--augment")
+        {
+            DefaultValueFactory = _ => "auto",
+            Description = "auto (light for grayscale 28x28 data such as Fashion-MNIST, guide otherwise), guide (the guide's full pipeline with AutoAugment: made for colour photos), light (crop and flip) or none.",
+        };
         var mixup = new Option<double>("--mixup") { DefaultValueFactory = _ => 0.5, Description = "Probability that a batch is mixed with MixUp (0 turns it off)." };
         var precision = new Option<Precision>("--precision") { DefaultValueFactory = _ => Precision.Auto, Description = "Auto, Float32, Float16 or BFloat16." };
         var accumulation = new Option<int>("--accumulation") { DefaultValueFactory = _ => 1, Description = "Batches per optimiser step." };
@@ -43,7 +47,8 @@ public static class TrainCommand
                 AccumulationSteps = parse.GetValue(accumulation), Seed = parse.GetValue(seed),
             };
             var loaderOptions = new DataLoaderOptions { BatchSize = parse.GetValue(batchSize), Seed = parse.GetValue(seed) };
-            var trainTransform = parse.GetValue(augment) switch
+            var augmentation = parse.GetValue(augment) is "auto" ? (data.Grayscale28 ? "light" : "guide") : parse.GetValue(augment);
+            var trainTransform = augmentation switch
             {
                 "guide" => GuidePipeline.Train(data.Grayscale28),
                 "light" => GuidePipeline.Light(data.Grayscale28),
@@ -65,7 +70,7 @@ public static class TrainCommand
             }
             AnsiConsole.MarkupLine($"{Markup.Escape(parse.GetValue(model)!)} ({ModelSummary.ParameterCount(network):N0} parameters) on {Markup.Escape(data.Name)}: " +
                                    $"{trainSet.Count} training, {data.Test.Count} test images; {Markup.Escape(TorchEnvironment.Describe().ToString())}");
-            AnsiConsole.MarkupLine(Markup.Escape(trainer.PrecisionNote));
+            AnsiConsole.MarkupLine(Markup.Escape($"{trainer.PrecisionNote} Augmentation: {augmentation}; MixUp on {options.MixProbability:P0} of the batches."));
             trainer.Callbacks.Add(new CheckpointEveryEpoch(Path.Combine(folder.FullName, "checkpoint.ckpt")));
             int remaining = Math.Max(0, parse.GetValue(epochs) - trainer.Epoch);
             var started = DateTime.UtcNow;

@@ -8,11 +8,13 @@ using DataLoader = VisionLab.Data.DataLoader;
 namespace VisionLab.Explain;
 
 /// <summary>
-/// Per image: the share of the attention map's mass on the object for the last layer's class-token attention
-/// (head mean) and for rollout, the same share for a uniform map (the object's area: what chance gives), and
-/// whether the model classified the image correctly.
+/// Per image: the share of the attention map's mass on the object's patches for the last layer's class-token
+/// attention (head mean), for each head of that layer, and for rollout; the same share for a uniform map (the share
+/// of patches the object touches: what chance gives); whether each map's peak is on the object; and whether the model
+/// classified the image correctly. Means and fractions are over the correctly classified images.
 /// </summary>
-public sealed record AttentionLocalizationResult(double[] LastLayer, double[] Rollout, double[] Uniform, bool[] Correct)
+public sealed record AttentionLocalizationResult(double[] LastLayer, double[][] LastLayerHeads, double[] Rollout, double[] Uniform,
+    bool[] PeakLastLayer, bool[] PeakRollout, bool[] Correct)
 {
     public int Count => Correct.Length;
     public double Accuracy => Correct.Count(c => c) / (double)Math.Max(1, Count);
@@ -23,6 +25,11 @@ public sealed record AttentionLocalizationResult(double[] LastLayer, double[] Ro
     /// <summary>The fraction of correctly classified images whose last-layer map puts most (over half) of its mass on the object.</summary>
     public double MostlyOnObjectLastLayer => FractionOverHalf(LastLayer);
     public double MostlyOnObjectRollout => FractionOverHalf(Rollout);
+    /// <summary>Mean share on the object per head of the last layer (heads specialise: some read the object, some the context).</summary>
+    public double[] MeanLastLayerPerHead => LastLayerHeads.Select(MeanOverCorrect).ToArray();
+    /// <summary>The fraction of correctly classified images whose map peaks on the object.</summary>
+    public double PeakOnObjectLastLayer => Selected(PeakLastLayer.Select(p => p ? 1.0 : 0.0).ToArray()).DefaultIfEmpty(double.NaN).Average();
+    public double PeakOnObjectRollout => Selected(PeakRollout.Select(p => p ? 1.0 : 0.0).ToArray()).DefaultIfEmpty(double.NaN).Average();
 
     double MeanOverCorrect(double[] values) => Selected(values).DefaultIfEmpty(double.NaN).Average();
     double FractionOverHalf(double[] values) => Selected(values).Select(v => v > 0.5 ? 1.0 : 0.0).DefaultIfEmpty(double.NaN).Average();
@@ -39,6 +46,8 @@ public static class AttentionLocalization
         bool wasTraining = model.training;
         model.eval();
         var (lastLayer, rollout, uniform, correct) = (new List<double>(), new List<double>(), new List<double>(), new List<bool>());
+        var (peakLast, peakRollout) = (new List<bool>(), new List<bool>());
+        List<double>[]? heads = null;
         try
         {
             var loader = new DataLoader(data, transform, new DataLoaderOptions { BatchSize = batchSize, Shuffle = false, Device = device });
@@ -49,9 +58,15 @@ public static class AttentionLocalization
                 using var noGrad = no_grad();
                 using var output = model.ForwardWithAttention(batch.Images);
                 var masks = data.Masks(batch.Indices);
-                var last = AttentionMaps.MeanOverHeads(output);
+                var perHead = AttentionMaps.PerHead(output);
+                var last = perHead.mean([1]);
+                var rolled = AttentionMaps.Rollout(output);
+                heads ??= Enumerable.Range(0, (int)perHead.shape[1]).Select(_ => new List<double>()).ToArray();
+                for (int h = 0; h < heads.Length; h++) heads[h].AddRange(AttentionMaps.MassOnObject(perHead.select(1, h), masks));
                 lastLayer.AddRange(AttentionMaps.MassOnObject(last, masks));
-                rollout.AddRange(AttentionMaps.MassOnObject(AttentionMaps.Rollout(output), masks));
+                rollout.AddRange(AttentionMaps.MassOnObject(rolled, masks));
+                peakLast.AddRange(AttentionMaps.PeakOnObject(last, masks));
+                peakRollout.AddRange(AttentionMaps.PeakOnObject(rolled, masks));
                 uniform.AddRange(AttentionMaps.MassOnObject(ones_like(last), masks));
                 correct.AddRange(output.Logits.argmax(1).eq(batch.Labels).cpu().data<bool>().ToArray());
             }
@@ -60,6 +75,7 @@ public static class AttentionLocalization
         {
             model.train(wasTraining);
         }
-        return new AttentionLocalizationResult([.. lastLayer], [.. rollout], [.. uniform], [.. correct]);
+        return new AttentionLocalizationResult([.. lastLayer], (heads ?? []).Select(h => h.ToArray()).ToArray(), [.. rollout], [.. uniform],
+            [.. peakLast], [.. peakRollout], [.. correct]);
     }
 }

@@ -62,19 +62,20 @@ public sealed class AttentionMapsTests
     }
 
     [Fact]
-    public void Mass_on_object_uses_each_patchs_covered_fraction()
+    public void Mass_and_peak_on_object_count_every_patch_the_object_touches()
     {
         using var scope = NewDisposeScope();
         var masks = zeros(2, 4, 4, dtype: ScalarType.Bool);
-        masks[0, ..2, ..2] = tensor(true);                 // image 0: top-left patch fully
-        masks[1, 0, 0] = tensor(true);                     // image 1: a quarter of the top-left patch
+        masks[0, ..2, ..2] = tensor(true);                 // image 0: the top-left patch, fully
+        masks[1, 3, 3] = tensor(true);                     // image 1: one pixel of the bottom-right patch
         var maps = zeros(2, 2, 2);
         maps[.., 0, 0] = tensor(3f);
         maps[.., 1, 1] = tensor(1f);
         var fractions = AttentionMaps.MassOnObject(maps, masks);
         Assert.Equal(0.75, fractions[0], 6);
-        Assert.Equal(0.1875, fractions[1], 6);
-        Assert.Equal(0.25, AttentionMaps.PatchCoverage(masks, 2)[0].mean().item<float>(), 6);
+        Assert.Equal(0.25, fractions[1], 6);
+        Assert.Equal(new[] { true, false }, AttentionMaps.PeakOnObject(maps, masks));
+        Assert.Equal(1, AttentionMaps.ObjectPatches(masks, 2)[1].sum().item<long>());
     }
 
     [Fact]

@@ -59,7 +59,7 @@ public sealed class ModelComparisonAndLocalizationTests
     }
 
     [Fact]
-    public void Localization_shares_are_fractions_and_uniform_equals_the_object_area()
+    public void Localization_shares_are_fractions_and_uniform_equals_the_share_of_object_patches()
     {
         var data = new SyntheticShapes(40, seed: 2, task: SyntheticTask.Pattern);
         manual_seed(0);
@@ -68,11 +68,12 @@ public sealed class ModelComparisonAndLocalizationTests
         var result = AttentionLocalization.Measure(model, data, GuidePipeline.Evaluate(), batchSize: 16);
         Assert.Equal(before, LiveTensorsCount());
         Assert.Equal(40, result.Count);
-        Assert.All(result.LastLayer.Concat(result.Rollout).Concat(result.Uniform), v => Assert.InRange(v, 0, 1));
+        Assert.All(result.LastLayer.Concat(result.Rollout).Concat(result.Uniform).Concat(result.LastLayerHeads.SelectMany(h => h)), v => Assert.InRange(v, 0, 1));
+        Assert.Equal(3, result.LastLayerHeads.Length);
         using var scope = NewDisposeScope();
         var masks = data.Masks(Enumerable.Range(0, 40).ToArray());
-        var areas = masks.to(ScalarType.Float32).mean([1, 2]).to(ScalarType.Float64).data<double>().ToArray();
-        for (int i = 0; i < 40; i++) Assert.Equal(areas[i], result.Uniform[i], 5);
+        var patchShare = AttentionMaps.ObjectPatches(masks, 8).to(ScalarType.Float32).mean([1, 2]).to(ScalarType.Float64).data<double>().ToArray();
+        for (int i = 0; i < 40; i++) Assert.Equal(patchShare[i], result.Uniform[i], 5);
         Assert.True(model.training, "the model's mode is restored");
     }
 
