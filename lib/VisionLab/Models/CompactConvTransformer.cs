@@ -27,6 +27,8 @@ public sealed class CompactConvTransformer : Module<Tensor, Tensor>, IAttentionM
     {
         if (imgSize % 4 != 0) throw new ArgumentException($"The tokenizer halves the image twice: the size ({imgSize}) must be a multiple of 4.");
         if (numClasses < 1) throw new ArgumentOutOfRangeException(nameof(numClasses), "A classifier needs at least one class.");
+        if (numHeads < 1 || embedDim % numHeads != 0)
+            throw new ArgumentException($"The embedding size ({embedDim}) must be divisible by the number of heads ({numHeads}).");
         (ImgSize, InChannels, GridSize) = (imgSize, inChannels, imgSize / 4);
         tokenizer = Sequential(
             Conv2d(inChannels, tokenizerChannels, 3, padding: 1, bias: false), ReLU(), MaxPool2d(3, stride: 2, padding: 1),

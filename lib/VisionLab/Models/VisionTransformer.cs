@@ -45,7 +45,12 @@ public sealed class VisionTransformer : Module<Tensor, Tensor>, IAttentionModel
     public VisionTransformer(long imgSize = 224, long patchSize = 16, long inChannels = 3, long numClasses = 1000, long embedDim = 768,
         int depth = 12, long numHeads = 12, double mlpRatio = 4.0, double dropout = 0.1, bool normFirst = false) : base(nameof(VisionTransformer))
     {
+        // Validate before allocating: a constructor that throws halfway leaves native tensors to the finalizer.
         if (numClasses < 1) throw new ArgumentOutOfRangeException(nameof(numClasses), "A classifier needs at least one class.");
+        if (patchSize < 1 || imgSize % patchSize != 0)
+            throw new ArgumentException($"The image size ({imgSize}) must be a multiple of the patch size ({patchSize}).");
+        if (numHeads < 1 || embedDim % numHeads != 0)
+            throw new ArgumentException($"The embedding size ({embedDim}) must be divisible by the number of heads ({numHeads}).");
         EmbedDim = embedDim;
         patch_embed = new PatchEmbedding(imgSize, patchSize, inChannels, embedDim);
         cls_token = Parameter(zeros(1, 1, embedDim));
