@@ -169,7 +169,7 @@ public sealed class Trainer : IDisposable
         }
         if (Options.ScheduleStepping == ScheduleStepping.PerEpoch) Scheduler.Step();
         return new EpochMetrics(epoch, lossSum / seen, correct / seen, Scheduler.LearningRate, steps == 0 ? double.NaN : normSum / steps,
-            seen / clock.Elapsed.TotalSeconds, clock.Elapsed);
+            seen / clock.Elapsed.TotalSeconds, clock.Elapsed, ProcessMemoryBytes: Environment.WorkingSet);
     }
 
     /// <summary>Loss (without label smoothing) and accuracy on a labelled set, with every prediction.</summary>

@@ -3,9 +3,12 @@ namespace VisionLab.Training;
 /// <summary>One optimisation step's numbers.</summary>
 public sealed record StepMetrics(int Epoch, int Batch, int Batches, double Loss, double Accuracy, double LearningRate, double GradientNorm, double ImagesPerSecond, bool Mixed, bool Skipped);
 
-/// <summary>One epoch's numbers; validation ones are null without a validation set.</summary>
+/// <summary>
+/// One epoch's numbers; validation ones are null without a validation set. ProcessMemoryBytes is the process's
+/// resident memory (working set) when the epoch's training ended: flat from epoch to epoch when nothing leaks.
+/// </summary>
 public sealed record EpochMetrics(int Epoch, double TrainLoss, double TrainAccuracy, double LearningRate, double MeanGradientNorm,
-    double ImagesPerSecond, TimeSpan Elapsed, double? ValidationLoss = null, double? ValidationAccuracy = null);
+    double ImagesPerSecond, TimeSpan Elapsed, double? ValidationLoss = null, double? ValidationAccuracy = null, long? ProcessMemoryBytes = null);
 
 /// <summary>Predictions on a labelled set.</summary>
 public sealed record EvaluationResult(double Loss, double Accuracy, int[] Predictions, int[] Labels, int[] Indices, int Classes)
