@@ -32,8 +32,13 @@ public sealed class TransformerStack : Module<Tensor, Tensor>
         using var scope = NewDisposeScope();
         foreach (var layer in layers)
         {
-            var (output, weights) = layer.Forward(x, needWeights: attention is not null);
-            if (weights is not null) attention!.Add(weights.MoveToOuterDisposeScope());
+            if (attention is null)
+            {
+                x = layer.call(x);   // through call: forward hooks (Grad-CAM on a block) fire
+                continue;
+            }
+            var (output, weights) = layer.Forward(x, needWeights: true);
+            attention.Add(weights!.MoveToOuterDisposeScope());
             x = output;
         }
         return x.MoveToOuterDisposeScope();

@@ -1,0 +1,92 @@
+using System.Text.Json;
+using VisionLab.Explain;
+using VisionLab.Models;
+using VisionLab.Tests.Golden;
+using static TorchSharp.torch;
+
+namespace VisionLab.Tests.Explain;
+
+/// <summary>Grad-CAM against the textbook definition computed by PyTorch on the guide's ModernCNN (tests/golden/make_gradcam_goldens.py).</summary>
+public sealed class GradCamTests
+{
+    static readonly JsonElement Golden = new GoldenFile("gradcam.json").Root;
+
+    [Theory]
+    [InlineData("layer2", "predicted")]
+    [InlineData("layer2", "3")]
+    [InlineData("layer3", "predicted")]
+    [InlineData("layer3", "3")]
+    public void Equals_PyTorch_on_shared_weights(string layerName, string target)
+    {
+        using var scope = NewDisposeScope();
+        using var model = new ModernCNN(10);
+        GoldenWeights.Fill(model, Golden.GetProperty("state").EnumerateArray().Select(e => e.GetString()!).ToList());
+        var expected = Golden.GetProperty($"{layerName}_{target}");
+        var shape = expected.GetProperty("shape").EnumerateArray().Select(e => e.GetInt64()).ToArray();
+        var cam = tensor(expected.GetProperty("cam").EnumerateArray().Select(e => e.GetSingle()).ToArray()).view(shape);
+        long[]? classes = target == "predicted" ? null : [3, 3];
+        using var result = GradCam.Compute(model, GradCam.FindLayer(model, layerName), GoldenWeights.Input(2, 3, 64, 64), classes);
+        Assert.Equal(expected.GetProperty("classes").EnumerateArray().Select(e => e.GetInt64()).ToArray(), result.Classes);
+        var scale = cam.abs().max().item<float>();
+        var diff = (result.RawMaps - cam).abs().max().item<float>();
+        Assert.True(diff <= 1e-4 * scale + 1e-7, $"max |ours - PyTorch| = {diff} (largest value {scale})");
+        // Scaled per image to a maximum of 1, or all zero where ReLU left nothing (this happens for class 3 here).
+        var scaledMax = result.Maps.flatten(1).max(1).values;
+        var expectedMax = cam.flatten(1).max(1).values.gt(0).to(ScalarType.Float32);
+        Assert.True((scaledMax - expectedMax).abs().max().item<float>() < 1e-5, $"per-image maxima {string.Join(", ", scaledMax.data<float>().ToArray())}");
+    }
+
+    [Fact]
+    public void Leaves_the_model_and_its_gradients_as_they_were_and_removes_its_hook()
+    {
+        using var scope = NewDisposeScope();
+        using var model = new ModernCNN(10);
+        model.train();
+        var layer = GradCam.FindLayer(model, "layer3");
+        var input = randn(2, 3, 32, 32);
+        using (var first = GradCam.Compute(model, layer, input, method: CamMethod.GradCamPlusPlus)) { }
+        Assert.True(model.training);
+        Assert.All(model.parameters(), p => Assert.Null(p.grad));
+        model.eval();
+        using var noGrad = no_grad();
+        var before = model.call(input);
+        var calls = 0;
+        var probe = layer.register_forward_hook((_, _, output) => { calls++; return output; });
+        model.call(input);
+        probe.remove();
+        Assert.Equal(1, calls);   // only the probe: Grad-CAM's hook is gone
+        Assert.True((before - model.call(input)).abs().max().item<float>() == 0);
+    }
+
+    [Fact]
+    public void An_all_zero_map_stays_zero_instead_of_NaN()
+    {
+        using var scope = NewDisposeScope();
+        using var model = new ModernCNN(10);
+        using (no_grad()) foreach (var p in model.parameters()) p.zero_();   // every activation and gradient is zero
+        using var result = GradCam.Compute(model, GradCam.FindLayer(model, "layer3"), randn(2, 3, 32, 32), [0, 1]);
+        Assert.False(result.Maps.isnan().any().item<bool>());
+        Assert.Equal(0f, result.Maps.abs().max().item<float>());
+    }
+
+    [Fact]
+    public void Works_on_a_vision_transformer_block_through_the_token_grid()
+    {
+        using var scope = NewDisposeScope();
+        using var vit = VisionTransformer.Small32();
+        using var result = GradCam.Compute(vit, GradCam.FindLayer(vit, "transformer.layers.5"), randn(3, 3, 32, 32));
+        Assert.Equal(new long[] { 3, 8, 8 }, result.Maps.shape);
+        Assert.True(result.Maps.ge(0).all().item<bool>() && result.Maps.le(1).all().item<bool>());
+    }
+
+    [Fact]
+    public void Bad_layers_and_classes_are_explained()
+    {
+        using var scope = NewDisposeScope();
+        using var model = new ModernCNN(10);
+        Assert.Contains("layer3", Assert.Throws<ArgumentException>(() => GradCam.FindLayer(model, "layer9")).Message);
+        Assert.Contains("between 0 and 9", Assert.Throws<ArgumentOutOfRangeException>(() => GradCam.Compute(model, GradCam.FindLayer(model, "layer3"), randn(1, 3, 32, 32), [12])).Message);
+        using var other = new ModernCNN(10);
+        Assert.Contains("not called", Assert.Throws<ArgumentException>(() => GradCam.Compute(model, GradCam.FindLayer(other, "layer3"), randn(1, 3, 32, 32))).Message);
+    }
+}
