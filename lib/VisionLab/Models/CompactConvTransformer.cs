@@ -53,7 +53,12 @@ public sealed class CompactConvTransformer : Module<Tensor, Tensor>, IAttentionM
     public long InChannels { get; }
     public long GridSize { get; }
 
-    public override Tensor forward(Tensor x) => Run(x, null).Logits;
+    public override Tensor forward(Tensor x)
+    {
+        var (logits, pool) = Run(x, null);
+        pool.Dispose();
+        return logits;
+    }
 
     public AttentionOutput ForwardWithAttention(Tensor images)
     {
