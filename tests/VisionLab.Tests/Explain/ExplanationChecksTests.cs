@@ -1,0 +1,56 @@
+using VisionLab.Explain;
+using static TorchSharp.torch;
+
+namespace VisionLab.Tests.Explain;
+
+public sealed class ExplanationChecksTests
+{
+    [Fact]
+    public void Peaks_are_judged_against_the_mask_at_image_resolution()
+    {
+        using var scope = NewDisposeScope();
+        var masks = zeros(2, 8, 8, dtype: ScalarType.Bool);
+        masks[.., ..4, ..4] = tensor(true);                  // the object: top-left quarter
+        var maps = zeros(2, 4, 4);
+        maps[0, 0, 0] = tensor(1f);                          // image 0 peaks on the object
+        maps[1, 3, 3] = tensor(1f);                          // image 1 peaks far from it
+        Assert.Equal(new[] { true, false }, ExplanationChecks.PeakInObject(maps, masks));
+        Assert.Throws<ArgumentException>(() => ExplanationChecks.PeakInObject(maps, zeros(3, 8, 8, dtype: ScalarType.Bool)));
+    }
+
+    [Fact]
+    public void Rank_correlation_is_one_for_the_same_order_and_minus_one_for_the_reverse()
+    {
+        using var scope = NewDisposeScope();
+        var maps = arange(16, dtype: ScalarType.Float32).view(1, 4, 4);
+        Assert.Equal(1.0, ExplanationChecks.RankCorrelation(maps, maps * 3 + 1)[0], 9);
+        Assert.Equal(-1.0, ExplanationChecks.RankCorrelation(maps, -maps)[0], 9);
+        Assert.Throws<ArgumentException>(() => ExplanationChecks.RankCorrelation(maps, zeros(1, 2, 8)));
+    }
+
+    [Fact]
+    public void Deleting_what_the_map_marks_hurts_faster_than_deleting_at_random()
+    {
+        using var scope = NewDisposeScope();
+        // A model that only looks at the top-left 4x4 of an 8x8 image: class 0's logit is 2 x the sum there.
+        using var model = nn.Sequential(nn.Flatten(), nn.Linear(64, 2));
+        using (no_grad())
+        {
+            var weight = zeros(2, 64);
+            var region = zeros(8, 8);
+            region[..4, ..4] = tensor(0.5f);
+            weight[0] = region.flatten();
+            model.parameters().First().copy_(weight);
+            model.parameters().Last().zero_();
+        }
+        var images = ones(3, 1, 8, 8);
+        var maps = zeros(3, 4, 4);
+        maps[.., ..2, ..2] = tensor(1f);                     // the right explanation
+        var guided = ExplanationChecks.Deletion(model, images, maps, [0, 0, 0], steps: 8);
+        var random = ExplanationChecks.Deletion(model, images, maps, [0, 0, 0], steps: 8, randomSeed: 0);
+        Assert.Equal(9, guided.Fractions.Length);
+        Assert.True(guided.Probabilities[0] > 0.99 && Math.Abs(guided.Probabilities[^1] - 0.5) < 1e-6, "all kept: sure; all deleted: a coin toss");
+        Assert.True(guided.Area < random.Area - 0.1, $"guided area {guided.Area:F3} vs random {random.Area:F3}");
+        Assert.True(guided.Probabilities[2] < 0.6, $"after a quarter of the pixels (the region) the evidence is gone: {guided.Probabilities[2]:F3}");
+    }
+}
