@@ -153,6 +153,59 @@ class VisionTransformer(nn.Module):
         return x
 
 
+class SimCLR(nn.Module):
+    """Simplified SimCLR for self-supervised learning"""
+    def __init__(self, base_encoder, projection_dim=128):
+        super().__init__()
+        self.encoder = base_encoder
+        
+        # Remove the classification head
+        self.encoder.fc = nn.Identity()
+        
+        # Projection head
+        self.projection = nn.Sequential(
+            nn.Linear(512, 512),
+            nn.ReLU(),
+            nn.Linear(512, projection_dim)
+        )
+        
+    def forward(self, x1, x2):
+        # Encode both views
+        h1 = self.encoder(x1)
+        h2 = self.encoder(x2)
+        
+        # Project
+        z1 = self.projection(h1)
+        z2 = self.projection(h2)
+        
+        return z1, z2
+    
+    def contrastive_loss(self, z1, z2, temperature=0.5):
+        batch_size = z1.shape[0]
+        
+        # Normalize
+        z1 = nn.functional.normalize(z1, dim=1)
+        z2 = nn.functional.normalize(z2, dim=1)
+        
+        # Compute similarity matrix
+        representations = torch.cat([z1, z2], dim=0)
+        similarity_matrix = torch.matmul(representations, representations.T)
+        
+        # Create positive mask
+        mask = torch.eye(batch_size * 2, dtype=torch.bool).to(z1.device)
+        mask[:batch_size, batch_size:].fill_diagonal_(True)
+        mask[batch_size:, :batch_size].fill_diagonal_(True)
+        
+        # Compute loss
+        positives = similarity_matrix[mask].view(batch_size * 2, -1)
+        negatives = similarity_matrix[~mask].view(batch_size * 2, -1)
+        
+        logits = torch.cat([positives, negatives], dim=1) / temperature
+        labels = torch.zeros(batch_size * 2, dtype=torch.long).to(z1.device)
+        
+        return nn.functional.cross_entropy(logits, labels)
+
+
 def formula_values(count, index, kind):
     """Deterministic, reproducible-anywhere values: the same formula is in the C# tests (GoldenWeights)."""
     k = torch.arange(count, dtype=torch.float64)

@@ -57,6 +57,14 @@ ops = {
     "solarize_128": lambda im: F.solarize(im, 128),
     "autocontrast": F.autocontrast,
     "invert": F.invert,
+    # SimCLR's views (Chen et al. 2020): hue, grayscale kept at 3 channels, resized crop, blur.
+    "hue_0.1": lambda im: F.adjust_hue(im, 0.1),
+    "hue_-0.3": lambda im: F.adjust_hue(im, -0.3),
+    "grayscale_keep": lambda im: F.rgb_to_grayscale(im, num_output_channels=im.shape[0]),
+    "resized_crop_t4_l2_h20_w24_to32": lambda im: F.resized_crop(im, 4, 2, 20, 24, [32, 32], InterpolationMode.BILINEAR),
+    "resized_crop_t0_l0_h9_w7_to32": lambda im: F.resized_crop(im, 0, 0, 9, 7, [32, 32], InterpolationMode.BILINEAR),
+    "gaussian_blur_k3_s1.0": lambda im: F.gaussian_blur(im, [3, 3], [1.0, 1.0]),
+    "gaussian_blur_k5_s0.4": lambda im: F.gaussian_blur(im, [5, 5], [0.4, 0.4]),
 }
 
 

@@ -27,19 +27,26 @@ public sealed record RandomRotation(double Degrees) : IImageTransform
 }
 
 /// <summary>
-/// Random brightness, contrast and saturation factors, each uniform in [1 - x, 1 + x], applied in a random
-/// order (torchvision's ColorJitter without hue).
+/// Random brightness, contrast and saturation factors, each uniform in [1 - x, 1 + x], and a hue shift uniform in
+/// [-Hue, Hue], applied in a random order (torchvision's ColorJitter).
 /// </summary>
-public sealed record ColorJitter(double Brightness = 0, double Contrast = 0, double Saturation = 0) : IImageTransform
+public sealed record ColorJitter(double Brightness = 0, double Contrast = 0, double Saturation = 0, double Hue = 0) : IImageTransform
 {
     public Tensor Apply(Tensor image, Random random)
     {
-        var order = new[] { 0, 1, 2 };
+        if (Hue is < 0 or > 0.5) throw new ArgumentOutOfRangeException(nameof(Hue), $"Hue jitter is in [0, 0.5]; got {Hue}.");
+        // Without hue the permutation stays over three ops, so the guide's pipeline draws what it always drew.
+        var order = Hue > 0 ? new[] { 0, 1, 2, 3 } : new[] { 0, 1, 2 };
         random.Shuffle(order);
         using var scope = NewDisposeScope();
         var result = image.alias();
         foreach (var op in order)
         {
+            if (op == 3)
+            {
+                result = ImageOps.Hue(result, (random.NextDouble() * 2 - 1) * Hue);
+                continue;
+            }
             double amount = op switch { 0 => Brightness, 1 => Contrast, _ => Saturation };
             if (amount <= 0) continue;
             double factor = Math.Max(0, 1 - amount) + random.NextDouble() * (1 + amount - Math.Max(0, 1 - amount));
@@ -47,6 +54,25 @@ public sealed record ColorJitter(double Brightness = 0, double Contrast = 0, dou
         }
         return result.MoveToOuterDisposeScope();
     }
+}
+
+/// <summary>Applies <paramref name="Transform"/> with probability <paramref name="P"/> (torchvision's RandomApply).</summary>
+public sealed record RandomApply(IImageTransform Transform, double P) : IImageTransform
+{
+    public Tensor Apply(Tensor image, Random random) => random.NextDouble() < P ? Transform.Apply(image, random) : image.alias();
+}
+
+/// <summary>Converts to grayscale, keeping the channel count, with probability <paramref name="P"/> (torchvision's RandomGrayscale).</summary>
+public sealed record RandomGrayscale(double P = 0.1) : IImageTransform
+{
+    public Tensor Apply(Tensor image, Random random) => random.NextDouble() < P ? ImageOps.GrayscaleKeepChannels(image) : image.alias();
+}
+
+/// <summary>Gaussian blur with sigma uniform in [SigmaMin, SigmaMax] (torchvision's GaussianBlur).</summary>
+public sealed record GaussianBlur(int KernelSize, double SigmaMin = 0.1, double SigmaMax = 2.0) : IImageTransform
+{
+    public Tensor Apply(Tensor image, Random random) =>
+        ImageOps.GaussianBlur(image, KernelSize, SigmaMin + random.NextDouble() * (SigmaMax - SigmaMin));
 }
 
 /// <summary>Cutout (DeVries and Taylor, 2017): zeroes a square of side <paramref name="Size"/> at a random centre, clipped at the borders.</summary>

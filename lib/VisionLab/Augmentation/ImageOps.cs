@@ -103,6 +103,72 @@ public static class ImageOps
         return Blend(image, gray, factor);
     }
 
+    /// <summary>
+    /// Rotates the hue by <paramref name="factor"/> of a full turn, in [-0.5, 0.5] (torchvision's adjust_hue, through
+    /// HSV). Grayscale images are returned unchanged. TorchVision's adjust_hue silently skips unbatched images, so
+    /// this adds the batch dimension it needs.
+    /// </summary>
+    public static Tensor Hue(Tensor image, double factor)
+    {
+        if (factor is < -0.5 or > 0.5) throw new ArgumentOutOfRangeException(nameof(factor), $"A hue shift is in [-0.5, 0.5]; got {factor}.");
+        if (image.shape[^3] == 1 || factor == 0) return image.alias();
+        using var scope = NewDisposeScope();
+        bool batched = image.dim() == 4;
+        var input = batched ? image : image.unsqueeze(0);
+        var output = TF.adjust_hue(image.is_floating_point() ? input : input.to(ScalarType.Float32).div(255.0), factor);
+        // Back to uint8 as torchvision 0.14 adjust_hue does: scale by 255 and truncate.
+        if (!image.is_floating_point()) output = output.mul(255.0).to(image.dtype);
+        if (!batched) output = output.squeeze(0);
+        return output.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Grayscale with the channel count kept: three equal channels for RGB (torchvision's RandomGrayscale).</summary>
+    public static Tensor GrayscaleKeepChannels(Tensor image)
+    {
+        if (image.shape[^3] == 1) return image.alias();
+        using var gray = Grayscale(image);
+        return gray.expand(image.shape).contiguous();
+    }
+
+    /// <summary>Crops a box and resizes it to <paramref name="size"/> x <paramref name="size"/> with bilinear interpolation (torchvision's resized_crop).</summary>
+    public static Tensor ResizedCrop(Tensor image, int top, int left, int height, int width, int size)
+    {
+        using var scope = NewDisposeScope();
+        var crop = Crop(image, top, left, height, width);
+        bool batched = image.dim() == 4;
+        var input = (batched ? crop : crop.unsqueeze(0)).to(image.is_floating_point() ? image.dtype : ScalarType.Float32);
+        // align_corners: false, as torchvision; saying so also keeps libtorch from warning on every call.
+        var output = nn.functional.interpolate(input, new long[] { size, size }, mode: InterpolationMode.Bilinear, align_corners: false);
+        if (!image.is_floating_point()) output = output.round().to(image.dtype);
+        if (!batched) output = output.squeeze(0);
+        return output.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// Gaussian blur with an odd square kernel and reflect padding (torchvision's gaussian_blur; TorchSharp's
+    /// version gives different values, so this is a port).
+    /// </summary>
+    public static Tensor GaussianBlur(Tensor image, int kernelSize, double sigma)
+    {
+        if (kernelSize < 1 || kernelSize % 2 == 0) throw new ArgumentOutOfRangeException(nameof(kernelSize), $"The blur kernel size must be odd and positive; got {kernelSize}.");
+        if (sigma <= 0) throw new ArgumentOutOfRangeException(nameof(sigma), $"Sigma must be positive; got {sigma}.");
+        using var scope = NewDisposeScope();
+        var dtype = image.is_floating_point() ? image.dtype : ScalarType.Float32;
+        int half = (kernelSize - 1) / 2;
+        var x = linspace(-half, half, kernelSize, dtype: dtype, device: image.device);
+        var pdf = x.div(sigma).pow(2).mul(-0.5).exp();
+        var kernel1d = pdf.div(pdf.sum());
+        long channels = image.shape[^3];
+        var kernel = kernel1d.unsqueeze(1).mm(kernel1d.unsqueeze(0)).expand(channels, 1, kernelSize, kernelSize);
+        bool batched = image.dim() == 4;
+        var input = (batched ? image : image.unsqueeze(0)).to(dtype);
+        var padded = nn.functional.pad(input, new long[] { half, half, half, half }, PaddingModes.Reflect);
+        var output = nn.functional.conv2d(padded, kernel, groups: channels);
+        if (!image.is_floating_point()) output = output.round().to(image.dtype);
+        if (!batched) output = output.squeeze(0);
+        return output.MoveToOuterDisposeScope();
+    }
+
     /// <summary>ITU-R 601 luma, truncated to the input's type, as torchvision's rgb_to_grayscale: [..., 1, H, W].</summary>
     public static Tensor Grayscale(Tensor image)
     {

@@ -18,7 +18,8 @@ public enum CnnStem
 /// <summary>
 /// The guide's ResNet-style ModernCNN: a stem, three stages of two residual blocks (64→128, 128→256, 256→512),
 /// global average pooling and a linear classifier; 11,038,218 parameters for 10 classes. Kaiming-normal
-/// (fan-out) convolutions and unit/zero batch norms, as the guide initialises them.
+/// (fan-out) convolutions and unit/zero batch norms, as the guide initialises them. With 0 classes it is an
+/// encoder: the classifier is the identity and the output is the 512 pooled features.
 /// </summary>
 public sealed class ModernCNN : Module<Tensor, Tensor>
 {
@@ -30,11 +31,11 @@ public sealed class ModernCNN : Module<Tensor, Tensor>
     private readonly Sequential layer2;
     private readonly Sequential layer3;
     private readonly AdaptiveAvgPool2d avgpool;
-    private readonly Linear fc;
+    private readonly Module<Tensor, Tensor> fc;
 
     public ModernCNN(long numClasses = 10, long inChannels = 3, CnnStem stem = CnnStem.ImageNet) : base(nameof(ModernCNN))
     {
-        if (numClasses < 1) throw new ArgumentOutOfRangeException(nameof(numClasses), "A classifier needs at least one class.");
+        if (numClasses < 0) throw new ArgumentOutOfRangeException(nameof(numClasses), "A classifier needs at least one class (0: no classifier).");
         if (inChannels < 1) throw new ArgumentOutOfRangeException(nameof(inChannels), "Images have at least one channel.");
         Stem = stem;
         InChannels = inChannels;
@@ -46,11 +47,15 @@ public sealed class ModernCNN : Module<Tensor, Tensor>
         layer2 = MakeLayer(128, 256, 2, stride: 2);
         layer3 = MakeLayer(256, 512, 2, stride: 2);
         avgpool = AdaptiveAvgPool2d(new long[] { 1, 1 });
-        fc = Linear(512, numClasses);
+        // No classes: the guide's SimCLR sets fc = Identity, so the network returns its 512 pooled features.
+        fc = numClasses == 0 ? Identity() : Linear(FeatureCount, numClasses);
         RegisterComponents();
         InitializeWeights();
         TensorCountCorrection.ForgetParameterDuplicates(this);
     }
+
+    /// <summary>Width of the pooled features the classifier reads (what an encoder without classifier returns).</summary>
+    public const long FeatureCount = 512;
 
     public CnnStem Stem { get; }
     public long InChannels { get; }

@@ -17,11 +17,12 @@ namespace VisionLab.Training;
 /// </summary>
 public sealed class Trainer : IDisposable
 {
-    readonly CrossEntropyLoss _criterion;
+    readonly ITrainingObjective _objective;
     readonly List<Parameter> _parameters;
     readonly MasterWeights? _masters;
 
-    public Trainer(nn.Module<Tensor, Tensor> model, TrainerOptions? options = null, Device? device = null)
+    /// <param name="objective">The loss (the trainer owns and disposes it); null: the guide's supervised classification loss.</param>
+    public Trainer(nn.Module<Tensor, Tensor> model, TrainerOptions? options = null, Device? device = null, ITrainingObjective? objective = null)
     {
         Options = options ?? new TrainerOptions();
         Options.Validate();
@@ -37,7 +38,7 @@ public sealed class Trainer : IDisposable
         Optimizer = CreateOptimizer();
         Scheduler = new CosineAnnealingWarmRestarts(Optimizer, Options.RestartPeriod, Options.RestartMultiplier, Options.MinimumLearningRate);
         Scaler = new GradScaler(enabled: Precision == Precision.Float16);
-        _criterion = new CrossEntropyLoss(label_smoothing: Options.LabelSmoothing);
+        _objective = objective ?? new SupervisedObjective(Options);
     }
 
     public nn.Module<Tensor, Tensor> Model { get; }
@@ -102,7 +103,8 @@ public sealed class Trainer : IDisposable
             }
             History.Add(metrics);
             Epoch++;
-            Callbacks.ForEach(c => c.OnEpochEnd(this, metrics));
+            // Each callback sees what earlier ones added (a kNN monitor fills in the validation accuracy).
+            foreach (var callback in Callbacks) callback.OnEpochEnd(this, History[^1]);
         }
         Callbacks.ForEach(c => c.OnFitEnd(this));
         return History;
@@ -125,15 +127,9 @@ public sealed class Trainer : IDisposable
             var batchClock = Stopwatch.StartNew();
             var inputs = batch.Images.to(Device);
             var targets = batch.Labels.to(Device);
-            // Mixing is decided and drawn per batch from (seed, epoch, batch): nothing leaks across batches.
+            // Anything random in the objective (mixing) is drawn per batch from (seed, epoch, batch).
             var random = Sampling.ForItem(Options.Seed, epoch, -1 - batchIndex);
-            using var mixed = random.NextDouble() < Options.MixProbability ? Options.Mix.Apply(inputs, targets, random) : null;
-
-            var modelInputs = mixed?.Inputs ?? inputs;
-            if (_masters is not null) modelInputs = modelInputs.to(_masters.ComputeType);
-            var outputs = Model.call(modelInputs);
-            if (_masters is not null) outputs = outputs.to(ScalarType.Float32); // the loss in fp32
-            var loss = mixed is null ? _criterion.call(outputs, targets) : mixed.Loss(_criterion.call, outputs);
+            var (loss, batchCorrect, mixed) = _objective.Compute(Forward, inputs, targets, random);
             Scaler.ScaleLoss(loss / accumulation).backward();
 
             bool stepNow = (batchIndex + 1) % accumulation == 0 || batchIndex + 1 == batches;
@@ -153,23 +149,25 @@ public sealed class Trainer : IDisposable
                 if (Options.ScheduleStepping == ScheduleStepping.PerBatch) Scheduler.Step(epoch + (batchIndex + 1.0) / batches);
             }
 
-            using var noGrad = no_grad();
-            var predicted = outputs.argmax(1);
-            double batchCorrect = mixed is null
-                ? predicted.eq(targets).sum().item<long>()
-                : mixed.Lambda * predicted.eq(mixed.TargetsA).sum().item<long>() + (1 - mixed.Lambda) * predicted.eq(mixed.TargetsB).sum().item<long>();
             double batchLoss = loss.item<float>();
             lossSum += batchLoss * batch.Count;
             correct += batchCorrect;
             seen += batch.Count;
             var step = new StepMetrics(epoch, batchIndex, batches, batchLoss, batchCorrect / batch.Count, Scheduler.LearningRate, norm,
-                batch.Count / batchClock.Elapsed.TotalSeconds, mixed is not null, skipped);
+                batch.Count / batchClock.Elapsed.TotalSeconds, mixed, skipped);
             Callbacks.ForEach(c => c.OnBatchEnd(this, step));
             batchIndex++;
         }
         if (Options.ScheduleStepping == ScheduleStepping.PerEpoch) Scheduler.Step();
         return new EpochMetrics(epoch, lossSum / seen, correct / seen, Scheduler.LearningRate, steps == 0 ? double.NaN : normSum / steps,
             seen / clock.Elapsed.TotalSeconds, clock.Elapsed, ProcessMemoryBytes: Environment.WorkingSet);
+    }
+
+    /// <summary>The model at the trainer's precision: inputs cast to the compute type, outputs back in fp32 for the loss.</summary>
+    Tensor Forward(Tensor inputs)
+    {
+        if (_masters is null) return Model.call(inputs);
+        return Model.call(inputs.to(_masters.ComputeType)).to(ScalarType.Float32); // the batch's dispose scope frees the fp16 copy
     }
 
     /// <summary>Loss (without label smoothing) and accuracy on a labelled set, with every prediction.</summary>
@@ -209,7 +207,7 @@ public sealed class Trainer : IDisposable
 
     public void Dispose()
     {
-        _criterion.Dispose();
+        _objective.Dispose();
         Optimizer.Dispose();
         _masters?.Dispose();
     }

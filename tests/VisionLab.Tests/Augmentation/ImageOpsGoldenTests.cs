@@ -36,6 +36,13 @@ public sealed class ImageOpsGoldenTests
         ["solarize_128"] = im => ImageOps.Solarize(im, 128),
         ["autocontrast"] = ImageOps.AutoContrast,
         ["invert"] = ImageOps.Invert,
+        ["hue_0.1"] = im => ImageOps.Hue(im, 0.1),
+        ["hue_-0.3"] = im => ImageOps.Hue(im, -0.3),
+        ["grayscale_keep"] = ImageOps.GrayscaleKeepChannels,
+        ["resized_crop_t4_l2_h20_w24_to32"] = im => ImageOps.ResizedCrop(im, 4, 2, 20, 24, 32),
+        ["resized_crop_t0_l0_h9_w7_to32"] = im => ImageOps.ResizedCrop(im, 0, 0, 9, 7, 32),
+        ["gaussian_blur_k3_s1.0"] = im => ImageOps.GaussianBlur(im, 3, 1.0),
+        ["gaussian_blur_k5_s0.4"] = im => ImageOps.GaussianBlur(im, 5, 0.4),
     };
 
     public static TheoryData<string> Cases() =>

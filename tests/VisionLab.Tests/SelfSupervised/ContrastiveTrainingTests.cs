@@ -1,0 +1,85 @@
+using VisionLab.Augmentation;
+using VisionLab.Core;
+using VisionLab.Data;
+using VisionLab.Models;
+using VisionLab.SelfSupervised;
+using VisionLab.Training;
+using static TorchSharp.torch;
+using DataLoader = VisionLab.Data.DataLoader;
+
+namespace VisionLab.Tests.SelfSupervised;
+
+/// <summary>SimCLR through the shared trainer: the loss falls, the kNN monitor reports, checkpoints resume exactly, nothing leaks.</summary>
+public sealed class ContrastiveTrainingTests
+{
+    static readonly InMemoryImageDataset Data = FashionMnist.Load(train: true).Take(64);
+    static readonly InMemoryImageDataset Test = FashionMnist.Load(train: false).Take(40);
+
+    static DataLoader Pairs() => new(Data, SimClrAugmentation.Pairs(grayscale28: true), new DataLoaderOptions { BatchSize = 16, DropLast = true, Seed = 2 });
+    static DataLoader Plain(IImageDataset data) => new(data, GuidePipeline.Evaluate(grayscale28: true), new DataLoaderOptions { BatchSize = 32, Shuffle = false });
+    static TrainerOptions Recipe => new() { LearningRate = 1e-3, RestartPeriod = 3, MixProbability = 0, LabelSmoothing = 0, Seed = 1 };
+
+    [Fact]
+    public void Pre_training_lowers_the_loss_reports_kNN_and_resumes_exactly()
+    {
+        using var folder = new TemporaryFolder();
+        var checkpoint = Path.Combine(folder.Path, "simclr.ckpt");
+        manual_seed(4);
+        using var straight = SimClr.WithModernCnn();
+        manual_seed(4);
+        using var interrupted = SimClr.WithModernCnn();
+
+        IReadOnlyList<EpochMetrics> history;
+        using (var trainer = new Trainer(straight, Recipe, objective: new ContrastiveObjective(0.1)))
+        {
+            var knn = new KnnMonitor(straight.Encoder, Plain(Data), Plain(Test), k: 10);
+            trainer.Callbacks.Add(knn);
+            history = trainer.Fit(Pairs(), null, epochs: 3).ToList();
+            Assert.Equal(3, knn.History.Count);
+        }
+        Assert.True(history[^1].TrainLoss < history[0].TrainLoss, string.Join(" → ", history.Select(h => h.TrainLoss)));
+        Assert.All(history, h => Assert.InRange(h.ValidationAccuracy!.Value, 0.0, 1.0));
+
+        using (var first = new Trainer(interrupted, Recipe, objective: new ContrastiveObjective(0.1)))
+        {
+            first.Fit(Pairs(), null, epochs: 2);
+            first.SaveCheckpoint(checkpoint);
+        }
+        manual_seed(77);
+        using var resumedModel = SimClr.WithModernCnn();
+        using var resumed = new Trainer(resumedModel, Recipe, objective: new ContrastiveObjective(0.1));
+        resumed.LoadCheckpoint(checkpoint);
+        resumed.Fit(Pairs(), null, epochs: 1);
+        Assert.Equal(history[^1].TrainLoss, resumed.History[^1].TrainLoss);
+        using var scope = NewDisposeScope();
+        var expected = straight.state_dict();
+        foreach (var (name, value) in resumedModel.state_dict())
+            Assert.True(value.eq(expected[name]).all().item<bool>(), $"{name} differs after resuming");
+    }
+
+    [Fact]
+    public void Linear_probe_and_kNN_classify_separable_features_and_leave_no_tensor()
+    {
+        long before = LiveTensors.Count();
+        var generator = new Generator(0);
+        LabelledFeatures Clusters(int perClass)
+        {
+            using var scope = NewDisposeScope();
+            var labels = arange(3).repeat_interleave(perClass);
+            var centres = randn(3, 8, generator: generator) * 4;
+            var features = centres[labels] + randn(3 * perClass, 8, generator: generator);
+            return new LabelledFeatures(features.MoveToOuterDisposeScope(), labels.MoveToOuterDisposeScope());
+        }
+        using (var train = Clusters(50))
+        {
+            // Every other training point as the "test" set: same clusters.
+            using var sameTest = new LabelledFeatures(train.Features.slice(0, 0, 150, 2), train.Labels.slice(0, 0, 150, 2));
+            var probe = LinearProbe.Train(train, sameTest, 3, new LinearProbeOptions { Epochs = 30 });
+            Assert.True(probe.FinalTestAccuracy > 0.95, $"linear probe {probe.FinalTestAccuracy:P1}");
+            Assert.Equal(30, probe.TestAccuracy.Count);
+            Assert.True(KnnClassifier.Accuracy(train, sameTest, 3, k: 5) > 0.95);
+            Assert.Throws<ArgumentException>(() => KnnClassifier.Predict(train, zeros(2, 5), 3));
+        }
+        Assert.Equal(before, LiveTensors.Count());
+    }
+}
