@@ -8,5 +8,7 @@ var root = new RootCommand("VisionLab: the C# computer-vision tutorial and its t
     BenchCommand.Create(),
     TrainCommand.Create(),
     EvaluateCommand.Create(),
+    ExportCommand.Create(),
+    PredictCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

@@ -14,7 +14,7 @@ public static class EvaluateCommand
 {
     public static Command Create()
     {
-        var weights = new Argument<FileInfo>("weights") { Description = "A checkpoint (.ckpt), TorchSharp weights (.bin), or PyTorch weights (.pt, .safetensors)." };
+        var weights = new Argument<FileInfo>("weights") { Description = "The weights: " + WeightFiles.Description + "." };
         var model = new Option<string>("--model") { DefaultValueFactory = _ => "modern-cnn", Description = ModelCatalog.Names };
         var dataset = new Option<string>("--dataset") { DefaultValueFactory = _ => "fashion-mnist", Description = DatasetCatalog.Names };
         var command = new Command("evaluate", "Evaluate trained weights on a test set.") { weights, model, dataset };
@@ -23,12 +23,7 @@ public static class EvaluateCommand
             var file = parse.GetValue(weights)!;
             var data = DatasetCatalog.Load(parse.GetValue(dataset)!, cancellationToken: cancellation);
             using var network = ModelCatalog.Create(parse.GetValue(model)!, data.Test.Classes.Count);
-            switch (file.Extension.ToLowerInvariant())
-            {
-                case ".ckpt": Checkpoint.LoadModel(network, file.FullName); break;
-                case ".bin": network.load(file.FullName); break;
-                default: PyTorchWeights.Load(network, file.FullName); break;
-            }
+            WeightFiles.Load(network, file.FullName);
             using var trainer = new Trainer(network);
             var loader = new DataLoader(data.Test, GuidePipeline.Evaluate(data.Grayscale28), new DataLoaderOptions { BatchSize = 256, Shuffle = false });
             var result = trainer.Evaluate(loader, cancellation);

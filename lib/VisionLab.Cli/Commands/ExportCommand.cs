@@ -1,0 +1,73 @@
+using System.CommandLine;
+using Spectre.Console;
+using VisionLab.Augmentation;
+using VisionLab.Data;
+using VisionLab.Deploy;
+using VisionLab.Deploy.Onnx;
+using VisionLab.Models;
+using static TorchSharp.torch;
+using DataLoader = VisionLab.Data.DataLoader;
+
+namespace VisionLab.Cli.Commands;
+
+/// <summary>`visionlab export`: trained weights to ONNX (fp32 or INT8), PyTorch .pt or safetensors.</summary>
+public static class ExportCommand
+{
+    public static Command Create()
+    {
+        var weights = new Argument<FileInfo>("weights") { Description = "The trained weights: " + WeightFiles.Description + "." };
+        var model = new Option<string>("--model") { DefaultValueFactory = _ => "modern-cnn", Description = ModelCatalog.Names };
+        var dataset = new Option<string>("--dataset") { DefaultValueFactory = _ => "fashion-mnist-bundled", Description = "The dataset the model was trained on (class names, preprocessing, INT8 calibration images). " + DatasetCatalog.Names };
+        var format = new Option<string>("--format") { DefaultValueFactory = _ => "onnx", Description = "onnx, onnx-int8, pytorch or safetensors." };
+        var output = new Option<FileInfo?>("--output") { Description = "The file to write (default: beside the weights, named by format)." };
+        var calibration = new Option<CalibrationMethod>("--calibration") { DefaultValueFactory = _ => CalibrationMethod.MinMax, Description = "INT8 activation ranges: MinMax or Percentile." };
+        var calibrationImages = new Option<int>("--calibration-images") { DefaultValueFactory = _ => 512, Description = "Training images used to calibrate INT8 ranges." };
+        var command = new Command("export", "Export trained weights for deployment.") { weights, model, dataset, format, output, calibration, calibrationImages };
+        command.SetAction((parse, cancellation) =>
+        {
+            var file = parse.GetValue(weights)!;
+            string kind = parse.GetValue(format)!;
+            var data = DatasetCatalog.Load(parse.GetValue(dataset)!, cancellationToken: cancellation);
+            using var network = ModelCatalog.Create(parse.GetValue(model)!, data.Test.Classes.Count);
+            WeightFiles.Load(network, file.FullName);
+            network.eval();
+            string target = parse.GetValue(output)?.FullName ?? Path.Combine(file.DirectoryName!, kind switch
+            {
+                "onnx" => "model.onnx",
+                "onnx-int8" => "model-int8.onnx",
+                "pytorch" => "model.pt",
+                "safetensors" => "model.safetensors",
+                _ => throw new ArgumentException($"Unknown format '{kind}': use onnx, onnx-int8, pytorch or safetensors."),
+            });
+            var preprocessing = InputPreprocessing.For(data);
+            var options = new OnnxExportOptions { Metadata = Predictor.OnnxExportMetadata(data.Test.Classes, preprocessing) };
+            var shape = OnnxExporter.DefaultInputShape(network);
+            switch (kind)
+            {
+                case "onnx":
+                    OnnxExporter.Export(network, shape, target, options);
+                    break;
+                case "onnx-int8":
+                    var method = parse.GetValue(calibration);
+                    var loader = new DataLoader(data.Train, GuidePipeline.Evaluate(data.Grayscale28), new DataLoaderOptions { BatchSize = 64, Seed = 0 });
+                    int wanted = parse.GetValue(calibrationImages);
+                    var batches = loader.Epoch(0, cancellation).TakeWhile((_, i) => i * 64 < wanted).Select(b => { using (b.Labels) return b.Images; }).ToList();
+                    try
+                    {
+                        AnsiConsole.MarkupLine($"Calibrating INT8 ranges ({method}) on {batches.Sum(b => b.shape[0])} training images");
+                        OnnxExporter.Save(OnnxQuantizer.Quantize(OnnxExporter.ToModel(network, shape, options), batches, new QuantizationOptions { Method = method }), target);
+                    }
+                    finally { batches.ForEach(b => b.Dispose()); }
+                    break;
+                default:
+                    if (Path.GetExtension(target) is var extension && kind == "safetensors" != (extension == ".safetensors"))
+                        throw new ArgumentException($"{target}: a {kind} file needs the extension {(kind == "safetensors" ? ".safetensors" : ".pt")}.");
+                    PyTorchWeights.Save(network, target);
+                    break;
+            }
+            AnsiConsole.MarkupLine($"Wrote {Markup.Escape(target)} ({new FileInfo(target).Length / 1024.0 / 1024.0:F1} MiB)");
+            return Task.FromResult(0);
+        });
+        return command;
+    }
+}

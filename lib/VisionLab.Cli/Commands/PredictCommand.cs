@@ -1,0 +1,54 @@
+using System.CommandLine;
+using Spectre.Console;
+using VisionLab.Data;
+using VisionLab.Deploy;
+using VisionLab.Models;
+
+namespace VisionLab.Cli.Commands;
+
+/// <summary>`visionlab predict`: top-k classes for image files or folders, from an ONNX file or trained weights.</summary>
+public static class PredictCommand
+{
+    public static Command Create()
+    {
+        var inputs = new Argument<string[]>("images") { Description = "Image files and/or folders of images (PNG, JPEG, BMP, GIF, TGA, TIFF, WebP, PBM).", Arity = ArgumentArity.OneOrMore };
+        var weights = new Option<FileInfo>("--weights") { Description = "An ONNX file from `visionlab export`, or " + WeightFiles.Description + ".", Required = true };
+        var model = new Option<string>("--model") { DefaultValueFactory = _ => "modern-cnn", Description = "For weights files: " + ModelCatalog.Names };
+        var dataset = new Option<string>("--dataset") { DefaultValueFactory = _ => "fashion-mnist-bundled", Description = "For weights files: the training dataset (class names and preprocessing). " + DatasetCatalog.Names };
+        var topK = new Option<int>("--top") { DefaultValueFactory = _ => 3, Description = "Classes to show per image." };
+        var command = new Command("predict", "Classify images with a trained model.") { inputs, weights, model, dataset, topK };
+        command.SetAction((parse, cancellation) =>
+        {
+            var files = new List<string>();
+            foreach (var input in parse.GetValue(inputs)!)
+                if (Directory.Exists(input)) files.AddRange(Predictor.ImagesIn(input));
+                else files.Add(input);   // a missing file is reported in its row, with the others predicted
+            var weightsFile = parse.GetValue(weights)!;
+            TorchSharp.torch.nn.Module<TorchSharp.torch.Tensor, TorchSharp.torch.Tensor>? network = null;
+            Predictor predictor;
+            if (weightsFile.Extension.Equals(".onnx", StringComparison.OrdinalIgnoreCase)) predictor = Predictor.FromOnnx(weightsFile.FullName);
+            else
+            {
+                var data = DatasetCatalog.Load(parse.GetValue(dataset)!, cancellationToken: cancellation);
+                network = ModelCatalog.Create(parse.GetValue(model)!, data.Test.Classes.Count);
+                WeightFiles.Load(network, weightsFile.FullName);
+                predictor = Predictor.FromModel(network, data.Test.Classes, InputPreprocessing.For(data));
+            }
+            using (predictor)
+            using (network)
+            {
+                var results = predictor.Predict(files, parse.GetValue(topK), cancellationToken: cancellation);
+                var table = new Table().AddColumns("image", "prediction");
+                foreach (var r in results)
+                    table.AddRow(Markup.Escape(r.Path), r.Succeeded
+                        ? string.Join(", ", r.Top.Select((t, i) => i == 0 ? $"[bold]{Markup.Escape(t.Class)}[/] {t.Probability:P1}" : $"{Markup.Escape(t.Class)} {t.Probability:P1}"))
+                        : $"[red]error:[/] {Markup.Escape(r.Error!)}");
+                AnsiConsole.Write(table);
+                int failed = results.Count(r => !r.Succeeded);
+                AnsiConsole.MarkupLine($"{results.Count - failed} of {results.Count} image(s) predicted with {Markup.Escape(predictor.Source)}" + (failed > 0 ? $"; [red]{failed} could not be read[/]" : ""));
+                return Task.FromResult(failed > 0 ? 2 : 0);
+            }
+        });
+        return command;
+    }
+}

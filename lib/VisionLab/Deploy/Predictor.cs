@@ -1,0 +1,108 @@
+using VisionLab.Data;
+using static TorchSharp.torch;
+
+namespace VisionLab.Deploy;
+
+/// <summary>One image's result: the top classes with probabilities, or why the image could not be read.</summary>
+public sealed record Prediction(string Path, IReadOnlyList<(string Class, double Probability)> Top, string? Error = null)
+{
+    public bool Succeeded => Error is null;
+}
+
+/// <summary>
+/// Classifies image files with a trained model, from TorchSharp weights or an ONNX file, with the preprocessing the
+/// model was trained with. A file that cannot be read (missing, corrupt, truncated, too large) gets its error in its
+/// <see cref="Prediction"/>; the other files are still predicted.
+/// </summary>
+public sealed class Predictor : IDisposable
+{
+    /// <summary>ONNX metadata keys written by <see cref="OnnxExportMetadata"/>.</summary>
+    public const string ClassesKey = "visionlab.classes", PreprocessingKey = "visionlab.preprocessing";
+
+    readonly Func<Tensor, Tensor> _run;
+    readonly IDisposable? _owned;
+
+    Predictor(Func<Tensor, Tensor> run, IReadOnlyList<string> classes, InputPreprocessing preprocessing, IDisposable? owned, string source)
+    {
+        if (classes.Count == 0) throw new ArgumentException("A predictor needs the class names.", nameof(classes));
+        (_run, Classes, Preprocessing, _owned, Source) = (run, classes, preprocessing, owned, source);
+    }
+
+    public IReadOnlyList<string> Classes { get; }
+    public InputPreprocessing Preprocessing { get; }
+    /// <summary>What runs the model: "TorchSharp" or the ONNX file's path.</summary>
+    public string Source { get; }
+    /// <summary>Larger images are refused (decoding them could exhaust memory).</summary>
+    public long MaxPixels { get; set; } = 40_000_000;
+
+    /// <summary>A TorchSharp model (not disposed by the predictor).</summary>
+    public static Predictor FromModel(nn.Module<Tensor, Tensor> model, IReadOnlyList<string> classes, InputPreprocessing preprocessing) =>
+        new(InferenceBenchmark.Engine(model), classes, preprocessing, null, "TorchSharp");
+
+    /// <summary>An ONNX file exported with <see cref="OnnxExportMetadata"/> (class names and preprocessing inside), run by ONNX Runtime.</summary>
+    public static Predictor FromOnnx(string path, int? threads = null)
+    {
+        var onnx = new OnnxModel(path, threads);
+        try
+        {
+            if (!onnx.Metadata.TryGetValue(ClassesKey, out var classes) || !onnx.Metadata.TryGetValue(PreprocessingKey, out var preprocessing))
+                throw new InvalidDataException($"{path} has no class names or preprocessing in its metadata: export it with `visionlab export` (or OnnxExportMetadata).");
+            return new Predictor(onnx.Run, classes.Split('\n'), InputPreprocessing.Parse(preprocessing), onnx, path);
+        }
+        catch
+        {
+            onnx.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The metadata a predictor needs, to pass as <see cref="Onnx.OnnxExportOptions.Metadata"/>.</summary>
+    public static IReadOnlyDictionary<string, string> OnnxExportMetadata(IReadOnlyList<string> classes, InputPreprocessing preprocessing) =>
+        new Dictionary<string, string> { [ClassesKey] = string.Join('\n', classes), [PreprocessingKey] = preprocessing.Name };
+
+    /// <summary>Every image file directly in a folder (the extensions ImageFolderDataset reads), sorted.</summary>
+    public static IReadOnlyList<string> ImagesIn(string folder) =>
+        Directory.Exists(folder)
+            ? Directory.EnumerateFiles(folder).Where(f => ImageFolderDataset.Extensions.Contains(System.IO.Path.GetExtension(f))).Order(StringComparer.Ordinal).ToList()
+            : throw new DirectoryNotFoundException($"No folder {folder}.");
+
+    /// <summary>Predicts each file, in batches; unreadable files get an error and do not stop the others.</summary>
+    public IReadOnlyList<Prediction> Predict(IEnumerable<string> paths, int topK = 3, int batchSize = 32, CancellationToken cancellationToken = default)
+    {
+        if (topK < 1) throw new ArgumentOutOfRangeException(nameof(topK), "Ask for at least the top class.");
+        var results = new List<Prediction>();
+        foreach (var chunk in paths.Chunk(batchSize))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            using var scope = NewDisposeScope();
+            var inputs = new List<(string Path, Tensor Input)>();
+            var slots = new Prediction?[chunk.Length];
+            for (int i = 0; i < chunk.Length; i++)
+            {
+                try { inputs.Add((chunk[i], Preprocessing.Load(chunk[i], MaxPixels))); }
+                catch (Exception e) when (e is IOException or InvalidDataException or ImageTooLargeException or UnauthorizedAccessException)
+                {
+                    slots[i] = new Prediction(chunk[i], Array.Empty<(string, double)>(), e.Message);
+                }
+            }
+            if (inputs.Count > 0)
+            {
+                var probabilities = nn.functional.softmax(_run(stack(inputs.Select(x => x.Input).ToArray())).to(ScalarType.Float32), 1);
+                var (values, indices) = probabilities.topk(Math.Min(topK, Classes.Count), dim: 1);
+                var p = values.data<float>().ToArray();
+                var c = indices.data<long>().ToArray();
+                int k = (int)values.shape[1], next = 0;
+                for (int i = 0; i < chunk.Length; i++)
+                {
+                    if (slots[i] is not null) continue;
+                    int row = next++;
+                    slots[i] = new Prediction(chunk[i], Enumerable.Range(0, k).Select(j => (Classes[(int)c[row * k + j]], (double)p[row * k + j])).ToList());
+                }
+            }
+            results.AddRange(slots!);
+        }
+        return results;
+    }
+
+    public void Dispose() => _owned?.Dispose();
+}
