@@ -39,6 +39,10 @@ public sealed class Predictor : IDisposable
     public static Predictor FromModel(nn.Module<Tensor, Tensor> model, IReadOnlyList<string> classes, InputPreprocessing preprocessing) =>
         new(InferenceBenchmark.Engine(model), classes, preprocessing, null, "TorchSharp");
 
+    /// <summary>Any engine from a batch [N, 3, 32, 32] to logits [N, classes], e.g. a <see cref="TorchScriptModel"/>'s Run (not disposed by the predictor).</summary>
+    public static Predictor FromFunction(Func<Tensor, Tensor> run, IReadOnlyList<string> classes, InputPreprocessing preprocessing, string source) =>
+        new(run, classes, preprocessing, null, source);
+
     /// <summary>An ONNX file exported with <see cref="OnnxExportMetadata"/> (class names and preprocessing inside), run by ONNX Runtime.</summary>
     public static Predictor FromOnnx(string path, int? threads = null)
     {
