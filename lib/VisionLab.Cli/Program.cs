@@ -1,5 +1,10 @@
 using System.CommandLine;
+using Spectre.Console;
 using VisionLab.Cli.Commands;
+
+// Spectre falls back to 80 columns when the output is redirected; a COLUMNS setting wins (wide tables in logs).
+if (Console.IsOutputRedirected && int.TryParse(Environment.GetEnvironmentVariable("COLUMNS"), out var columns) && columns > 0)
+    AnsiConsole.Profile.Width = columns;
 
 var root = new RootCommand("VisionLab: the C# computer-vision tutorial and its tools.")
 {

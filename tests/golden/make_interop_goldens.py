@@ -4,7 +4,7 @@
     /usr/bin/python3 tests/golden/make_interop_goldens.py
 Reads  tests/VisionLab.Tests/Golden/visionlab_vit_tiny.pt   (written by VisionLab's PyTorchWeights.Save)
 Writes tests/VisionLab.Tests/Golden/guide_vit_tiny.pt        (the guide's model, seeded init, torch.save(state_dict))
-       tests/VisionLab.Tests/Golden/guide_vit_tiny_script.pt (the same model traced to TorchScript)
+       data/samples/guide_vit_tiny_torchscript.pt           (the same model traced to TorchScript; notebook 08 loads it)
        tests/VisionLab.Tests/Golden/interop.json            (logits PyTorch computes for each, on formula inputs)
 """
 import json
@@ -38,7 +38,7 @@ torch.save(guide.state_dict(), os.path.join(GOLDEN, "guide_vit_tiny.pt"))
 # Traced with gradients on, so nn.TransformerEncoderLayer takes its standard path (its no-grad "fast path" differs
 # between invocations and fails the tracer's own check); the result is checked against the model below.
 traced = torch.jit.trace(guide, x, check_trace=False)
-traced.save(os.path.join(GOLDEN, "guide_vit_tiny_script.pt"))
+traced.save(os.path.join(HERE, "..", "..", "data", "samples", "guide_vit_tiny_torchscript.pt"))
 with torch.no_grad():
     assert torch.allclose(traced(x), guide_logits, atol=1e-6)
 
@@ -53,4 +53,4 @@ golden = {"torch": torch.__version__, "guide_logits": [round(v, 7) for v in guid
           "visionlab_file_logits_in_pytorch": [round(v, 7) for v in ours_logits.flatten().tolist()]}
 with open(os.path.join(GOLDEN, "interop.json"), "w") as f:
     json.dump(golden, f)
-print("wrote guide_vit_tiny.pt, guide_vit_tiny_script.pt, interop.json")
+print("wrote guide_vit_tiny.pt, interop.json and data/samples/guide_vit_tiny_torchscript.pt")

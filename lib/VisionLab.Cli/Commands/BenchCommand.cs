@@ -18,6 +18,7 @@ public static class BenchCommand
         var bench = new Command("bench", "Measure throughput on this machine.");
         bench.Subcommands.Add(Pipeline());
         bench.Subcommands.Add(TrainStep());
+        bench.Subcommands.Add(BenchInferenceCommand.Create());
         return bench;
     }
 

@@ -37,6 +37,19 @@ public static partial class PyTorchReference
         return (double.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture), line.Trim());
     }
 
+    /// <summary>One measured round of the guide's model in eager PyTorch inference: images/s per batch size.</summary>
+    public static IReadOnlyDictionary<int, double> Inference(string model, int repetitions, int[] batchSizes)
+    {
+        var (code, output) = Run(Python, [Script("inference_pytorch.py"), model, repetitions.ToString(CultureInfo.InvariantCulture),
+            .. batchSizes.Select(b => b.ToString(CultureInfo.InvariantCulture))], TimeSpan.FromMinutes(30), null);
+        var rates = new Dictionary<int, double>();
+        foreach (var line in output.Split('\n'))
+            if (BatchPattern().Match(line) is { Success: true } m)
+                rates[int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture)] = double.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture);
+        if (code != 0 || batchSizes.Any(b => !rates.ContainsKey(b))) throw new InvalidOperationException($"The PyTorch inference reference failed (exit {code}):\n{output}");
+        return rates;
+    }
+
     static (int ExitCode, string Output) Run(string file, string[] arguments, TimeSpan timeout, Action<string>? log)
     {
         var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
@@ -64,4 +77,7 @@ public static partial class PyTorchReference
 
     [GeneratedRegex(@"images/s median ([0-9.]+)")]
     private static partial Regex MedianPattern();
+
+    [GeneratedRegex(@"batch (\d+): images/s median ([0-9.]+)")]
+    private static partial Regex BatchPattern();
 }

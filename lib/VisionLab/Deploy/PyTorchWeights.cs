@@ -1,4 +1,3 @@
-using TorchSharp.PyBridge;
 using static TorchSharp.torch;
 
 namespace VisionLab.Deploy;
@@ -19,8 +18,8 @@ public static class PyTorchWeights
         {
             using (var stream = File.Create(temporary))
             {
-                if (IsSafetensors(full)) module.save_safetensors(stream, leaveOpen: true);
-                else module.save_py(stream, leaveOpen: true);
+                if (IsSafetensors(full)) PyBridge.SaveSafetensors(module, stream);
+                else PyBridge.SavePy(module, stream);
             }
             File.Move(temporary, full, overwrite: true);
         }
@@ -38,8 +37,8 @@ public static class PyTorchWeights
         CheckShapes(module, path, strict);
         try
         {
-            if (IsSafetensors(path)) module.load_safetensors(path, strict);
-            else module.load_py(path, strict);
+            if (IsSafetensors(path)) PyBridge.LoadSafetensors(module, path, strict);
+            else PyBridge.LoadPy(module, path, strict);
         }
         catch (Exception e) when (e is not FileNotFoundException)
         {
@@ -53,7 +52,7 @@ public static class PyTorchWeights
         System.Collections.IDictionary stored;
         try
         {
-            stored = IsSafetensors(path) ? Safetensors.LoadStateDict(path) : PyTorchUnpickler.UnpickleStateDict(path);
+            stored = IsSafetensors(path) ? PyBridge.LoadSafetensorsDictionary(path) : PyBridge.UnpicklePy(path);
         }
         catch (Exception e)
         {

@@ -59,7 +59,7 @@ public sealed class PyTorchInteropTests
     [Fact]
     public void A_TorchScript_module_traced_in_PyTorch_runs_here_with_our_preprocessing()
     {
-        using var script = new TorchScriptModel(GoldenPath("guide_vit_tiny_script.pt"));
+        using var script = new TorchScriptModel(Path.Combine(Repository.Root, "data", "samples", "guide_vit_tiny_torchscript.pt"));
         using var scope = NewDisposeScope();
         AssertLogits("guide_logits", script.Run(GoldenWeights.Input(2, 3, 32, 32)));
         using var predictor = Predictor.FromFunction(script.Run, VisionLab.Data.FashionMnist.Classes, InputPreprocessing.Grayscale28x28, script.Path);

@@ -1,0 +1,89 @@
+using System.CommandLine;
+using Spectre.Console;
+using VisionLab.Augmentation;
+using VisionLab.Core;
+using VisionLab.Data;
+using VisionLab.Deploy;
+using VisionLab.Models;
+using VisionLab.Training;
+using static TorchSharp.torch;
+using DataLoader = VisionLab.Data.DataLoader;
+
+namespace VisionLab.Cli.Commands;
+
+/// <summary>`visionlab bench inference`: TorchSharp vs ONNX Runtime fp32 vs INT8 (and the guide's PyTorch), speed and accuracy.</summary>
+public static class BenchInferenceCommand
+{
+    public static Command Create()
+    {
+        var model = new Option<string>("--model") { DefaultValueFactory = _ => "modern-cnn", Description = "modern-cnn or vit-32." };
+        var weights = new Option<FileInfo?>("--weights") { Description = "Trained weights (" + WeightFiles.Description + "); without them the model is first trained briefly on the bundled Fashion-MNIST so that accuracy means something." };
+        var trainEpochs = new Option<int>("--train-epochs") { DefaultValueFactory = _ => 2, Description = "Epochs of that brief training." };
+        var batchSizes = new Option<int[]>("--batch-sizes") { DefaultValueFactory = _ => new[] { 1, 32 }, AllowMultipleArgumentsPerToken = true };
+        var rounds = new Option<int>("--rounds") { DefaultValueFactory = _ => 3, Description = "Alternating rounds; the median round is reported." };
+        var repetitions = new Option<int>("--repetitions") { DefaultValueFactory = _ => 10, Description = "Timed batches per engine and round (after 3 warm-up batches)." };
+        var compare = new Option<bool>("--compare-pytorch") { Description = "Also time the guide's model in eager PyTorch (Debian's python3-torch, installed if missing)." };
+        var output = new Option<DirectoryInfo>("--output") { DefaultValueFactory = _ => new DirectoryInfo(Path.Combine("artifacts", "bench-inference")), Description = "Where the ONNX files go." };
+        var command = new Command("inference", "Inference images/s and accuracy: TorchSharp, ONNX Runtime fp32, ONNX Runtime INT8 (min-max and percentile).")
+            { model, weights, trainEpochs, batchSizes, rounds, repetitions, compare, output };
+        command.SetAction((parse, cancellation) =>
+        {
+            string name = parse.GetValue(model)!;
+            if (name is not ("modern-cnn" or "vit-32")) throw new ArgumentException($"bench inference measures the guide's models: modern-cnn or vit-32, not {name}.");
+            int[] sizes = parse.GetValue(batchSizes)!;
+            bool withPyTorch = parse.GetValue(compare);
+            if (withPyTorch) PyTorchReference.EnsureInstalled(line => AnsiConsole.MarkupLine($"[grey]{Markup.Escape(line)}[/]"));
+            var train = FashionMnist.Load(train: true);
+            var test = FashionMnist.Load(train: false);
+            var evaluate = GuidePipeline.Evaluate(grayscale28: true);
+            manual_seed(0);
+            using var network = ModelCatalog.Create(name, 10);
+            if (parse.GetValue(weights) is { } file) WeightFiles.Load(network, file.FullName);
+            else
+            {
+                int epochs = parse.GetValue(trainEpochs);
+                AnsiConsole.MarkupLine($"Training {name} for {epochs} epoch(s) on the bundled {train.Count} images first (no --weights given)");
+                using var trainer = new Trainer(network, new TrainerOptions { MixProbability = 0 });
+                trainer.Fit(new DataLoader(train, evaluate, new DataLoaderOptions { BatchSize = 64 }), null, epochs, cancellation);
+            }
+            var calibration = new DataLoader(train, evaluate, new DataLoaderOptions { BatchSize = 64, Shuffle = false }).Epoch(0, cancellation).Take(8)
+                .Select(b => { using (b.Labels) return b.Images; }).ToList();
+            IReadOnlyList<EngineResult> results;
+            try
+            {
+                results = AnsiConsole.Status().Start("measuring", context => DeploymentBenchmark.Run(network, calibration,
+                    new DataLoader(test, evaluate, new DataLoaderOptions { BatchSize = 100, Shuffle = false }), parse.GetValue(output)!.FullName,
+                    sizes, parse.GetValue(rounds), parse.GetValue(repetitions), threads: Environment.ProcessorCount,
+                    log: line => context.Status(Markup.Escape(line)), cancellationToken: cancellation));
+            }
+            finally { calibration.ForEach(t => t.Dispose()); }
+
+            var reference = new Dictionary<int, List<double>>();
+            if (withPyTorch)
+                for (int round = 0; round < parse.GetValue(rounds); round++)
+                    foreach (var (batch, rate) in PyTorchReference.Inference(name, parse.GetValue(repetitions), sizes))
+                        (reference.TryGetValue(batch, out var list) ? list : reference[batch] = new List<double>()).Add(rate);
+
+            AnsiConsole.MarkupLine($"{Markup.Escape(name)} inference on 32x32 inputs; accuracy on the bundled {test.Count} Fashion-MNIST test images; " +
+                                   $"{Markup.Escape(TorchEnvironment.Describe().ToString())}; ONNX Runtime with {Environment.ProcessorCount} intra-op threads");
+            var table = new Table().AddColumn("engine").AddColumn(new TableColumn("accuracy").RightAligned()).AddColumn(new TableColumn("file").RightAligned());
+            foreach (var b in sizes) table.AddColumn(new TableColumn($"batch {b} img/s").RightAligned()).AddColumn(new TableColumn("vs ORT fp32").RightAligned());
+            var fp32 = results.Single(r => r.Engine == "ONNX Runtime fp32");
+            foreach (var r in results)
+                table.AddRow([Markup.Escape(r.Engine.Replace("ONNX Runtime", "ORT")), r.Accuracy.ToString("P1"), r.FileBytes is long bytes ? $"{bytes / 1048576.0:F1} MiB" : "",
+                    .. sizes.SelectMany(b => new[] { r.Timings[b].ImagesPerSecond.ToString("F0"), $"{r.Timings[b].ImagesPerSecond / fp32.Timings[b].ImagesPerSecond:F2}x" })]);
+            if (withPyTorch)
+                table.AddRow(["PyTorch 1.13 eager", "", "", .. sizes.SelectMany(b =>
+                {
+                    var median = reference[b].Order().ElementAt(reference[b].Count / 2);
+                    return new[] { median.ToString("F0"), $"{median / fp32.Timings[b].ImagesPerSecond:F2}x" };
+                })]);
+            AnsiConsole.Write(table);
+            var torchSharp = results.Single(r => r.Engine == "TorchSharp");
+            if (withPyTorch)
+                AnsiConsole.MarkupLine("TorchSharp / PyTorch: " + string.Join(", ", sizes.Select(b => $"batch {b} [bold]{torchSharp.Timings[b].ImagesPerSecond / reference[b].Order().ElementAt(reference[b].Count / 2):F2}[/]")));
+            return Task.FromResult(0);
+        });
+        return command;
+    }
+}
