@@ -8,6 +8,7 @@ Needs an optimised BLAS under Debian's torch (tests/benchmarks/install-pytorch-r
 the BLAS in use is printed.
 """
 import os
+import resource
 import statistics
 import sys
 import time
@@ -52,4 +53,4 @@ for _ in range(ROUNDS):
         optimizer.step()
     rates.append(BATCHES * BATCH / (time.perf_counter() - start))
 print(f"{MODEL}: torch {torch.__version__}, {torch.get_num_threads()} threads, BLAS {os.path.basename(os.path.dirname(BLAS))}, batch {BATCH}: images/s median {statistics.median(rates):.0f} "
-      f"(rounds: {', '.join(f'{r:.0f}' for r in rates)})")
+      f"(rounds: {', '.join(f'{r:.0f}' for r in rates)}), peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")

@@ -15,7 +15,8 @@ public static class BenchCommand
 {
     public static Command Create()
     {
-        var bench = new Command("bench", "Measure throughput on this machine.");
+        var bench = new Command("bench", "Measure throughput on this machine: without a subcommand, every measure in one table (add --compare-pytorch for the side-by-side ratios).");
+        BenchAllCommand.Configure(bench);
         bench.Subcommands.Add(Pipeline());
         bench.Subcommands.Add(TrainStep());
         bench.Subcommands.Add(BenchInferenceCommand.Create());
@@ -42,31 +43,9 @@ public static class BenchCommand
             if (withPyTorch && name is not ("modern-cnn" or "vit-32"))
                 throw new ArgumentException($"The PyTorch reference has the guide's models only: modern-cnn or vit-32, not {name}.");
             if (withPyTorch) PyTorchReference.EnsureInstalled(line => AnsiConsole.MarkupLine($"[grey]{Markup.Escape(line)}[/]"));
-            // Random images in memory and ToTensor only: the step, not the augmentation, is measured.
-            var random = new Random(0);
-            var pixels = new byte[size * (count + 1) * 3 * 32 * 32];
-            random.NextBytes(pixels);
-            var data = new InMemoryImageDataset(pixels, Enumerable.Range(0, size * (count + 1)).Select(i => i % 10).ToArray(), 3, 32, 32, Cifar10.Classes);
-            manual_seed(0);
-            using var network = ModelCatalog.Create(name, 10);
-            using var trainer = new Trainer(network, new TrainerOptions { MixProbability = 0 });
-            var loader = new DataLoader(data, new ToTensor(), new DataLoaderOptions { BatchSize = size, DropLast = true });
-            var clock = new BatchClock();
-            trainer.Callbacks.Add(clock);
             AnsiConsole.MarkupLine($"{Markup.Escape(name)} training step, batch {size}, 32x32, {count + 1} batches per round (the first warms up); " +
                                    $"{Markup.Escape(TorchEnvironment.Describe().ToString())}");
-            var ours = new List<double>();
-            var theirs = new List<double>();
-            string referenceLine = "";
-            for (int round = 0; round < roundCount; round++)
-            {
-                clock.Reset();
-                trainer.TrainEpoch(loader, cancellation);
-                ours.Add(count * size / clock.SinceFirstBatch.TotalSeconds);
-                if (!withPyTorch) continue;
-                (var rate, referenceLine) = PyTorchReference.TrainStep(name, count, size);   // alternating: both see the same machine state
-                theirs.Add(rate);
-            }
+            var (ours, theirs, referenceLine, _, _) = TrainStepRounds.Measure(name, size, count, roundCount, withPyTorch, cancellation);
             var table = new Table().AddColumns("implementation", "images/s (median)", "rounds");
             table.AddRow("VisionLab (TorchSharp)", Median(ours).ToString("F0"), string.Join(", ", ours.Select(r => r.ToString("F0"))));
             if (withPyTorch)
@@ -81,7 +60,7 @@ public static class BenchCommand
         return command;
     }
 
-    static double Median(List<double> values)
+    internal static double Median(List<double> values)
     {
         var sorted = values.Order().ToList();
         return sorted.Count == 0 ? double.NaN : sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
@@ -116,19 +95,5 @@ public static class BenchCommand
             return Task.FromResult(0);
         });
         return command;
-    }
-
-    /// <summary>Time from the end of the first batch to the end of the last.</summary>
-    sealed class BatchClock : TrainingCallback
-    {
-        readonly System.Diagnostics.Stopwatch _clock = new();
-        public TimeSpan SinceFirstBatch { get; private set; }
-        public void Reset() => _clock.Reset();
-
-        public override void OnBatchEnd(Trainer trainer, StepMetrics step)
-        {
-            if (step.Batch == 0) _clock.Restart();
-            SinceFirstBatch = _clock.Elapsed;
-        }
     }
 }

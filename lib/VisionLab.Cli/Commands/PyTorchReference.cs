@@ -26,15 +26,17 @@ public static partial class PyTorchReference
         if (check != 0) throw new InvalidOperationException($"{Python} cannot import torch after installation: {message}");
     }
 
-    /// <summary>One measured round of the PyTorch training step; returns its images/s and the line it printed.</summary>
-    public static (double ImagesPerSecond, string Line) TrainStep(string model, int batches, int batchSize)
+    /// <summary>One measured round of the PyTorch training step: its images/s, the line it printed, its peak resident memory.</summary>
+    public static (double ImagesPerSecond, string Line, double? PeakMiB) TrainStep(string model, int batches, int batchSize)
     {
         var (code, output) = Run(Python, [Script("train_step_pytorch.py"), batches.ToString(CultureInfo.InvariantCulture), "1", model,
             batchSize.ToString(CultureInfo.InvariantCulture)], TimeSpan.FromMinutes(30), null);
         var line = output.Split('\n').LastOrDefault(l => l.Contains("images/s median", StringComparison.Ordinal)) ?? "";
         var match = MedianPattern().Match(line);
         if (code != 0 || !match.Success) throw new InvalidOperationException($"The PyTorch reference failed (exit {code}):\n{output}");
-        return (double.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture), line.Trim());
+        var peak = PeakPattern().Match(line);
+        return (double.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture), line.Trim(),
+            peak.Success ? double.Parse(peak.Groups[1].Value, CultureInfo.InvariantCulture) : null);
     }
 
     /// <summary>One measured round of the guide's model in eager PyTorch inference: images/s per batch size.</summary>
@@ -77,6 +79,22 @@ public static partial class PyTorchReference
 
     [GeneratedRegex(@"images/s median ([0-9.]+)")]
     private static partial Regex MedianPattern();
+
+    [GeneratedRegex(@"peak RSS ([0-9.]+) MiB")]
+    private static partial Regex PeakPattern();
+
+    /// <summary>One measured run of the guide's pipeline in torchvision: images/s with the given DataLoader workers.</summary>
+    public static double Pipeline(int images, int workers)
+    {
+        var (code, output) = Run(Python, [Script("pipeline_torchvision.py"), images.ToString(CultureInfo.InvariantCulture), "1"], TimeSpan.FromMinutes(30), null);
+        foreach (var line in output.Split('\n'))
+            if (PipelinePattern().Match(line) is { Success: true } m && int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture) == workers)
+                return double.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture);
+        throw new InvalidOperationException($"The torchvision pipeline reference failed (exit {code}):\n{output}");
+    }
+
+    [GeneratedRegex(@"workers=(\d+) images/s median=([0-9.]+)")]
+    private static partial Regex PipelinePattern();
 
     [GeneratedRegex(@"batch (\d+): images/s median ([0-9.]+)")]
     private static partial Regex BatchPattern();
