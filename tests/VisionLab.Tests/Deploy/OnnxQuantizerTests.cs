@@ -64,6 +64,22 @@ public sealed class OnnxQuantizerTests
     }
 
     [Fact]
+    public void Transformers_get_integer_matrix_products_and_float_normalisation()
+    {
+        manual_seed(0);
+        using var vit = VisionTransformer.Small32();
+        var fp32 = OnnxExporter.ToModel(vit, new long[] { 3, 32, 32 });
+        using var scope = NewDisposeScope();
+        var auto = OnnxQuantizer.Quantize(fp32, new[] { randn(4, 3, 32, 32) });
+        var produced = auto.Graph.Node.SelectMany(n => n.Output.Select(o => (Output: o, n.OpType))).ToDictionary(p => p.Output, p => p.OpType);
+        // Every MatMul reads dequantized inputs; no LayerNormalization or Softmax does.
+        Assert.All(auto.Graph.Node.Where(n => n.OpType == "MatMul"), n => Assert.All(n.Input, i => Assert.Equal("DequantizeLinear", produced.GetValueOrDefault(i))));
+        Assert.All(auto.Graph.Node.Where(n => n.OpType is "LayerNormalization" or "Softmax"), n => Assert.NotEqual("DequantizeLinear", produced.GetValueOrDefault(n.Input[0])));
+        var all = OnnxQuantizer.Quantize(fp32, new[] { randn(4, 3, 32, 32) }, new QuantizationOptions { Scope = QuantizationScope.AllActivations });
+        Assert.True(all.Graph.Node.Count(n => n.OpType == "QuantizeLinear") > auto.Graph.Node.Count(n => n.OpType == "QuantizeLinear"));
+    }
+
+    [Fact]
     public void Activation_parameters_cover_zero_and_the_range()
     {
         var (scale, zero) = OnnxQuantizer.UInt8Parameters(-1f, 3f);

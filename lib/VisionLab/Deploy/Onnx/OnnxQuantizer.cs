@@ -17,8 +17,24 @@ public enum CalibrationMethod
     Percentile,
 }
 
+/// <summary>Which activations get quantize/dequantize pairs.</summary>
+public enum QuantizationScope
+{
+    /// <summary>WeightedOperatorInputs for graphs with LayerNormalization or Softmax (transformers), AllActivations otherwise.</summary>
+    Auto,
+    /// <summary>Every float activation: integer kernels end to end where ONNX Runtime has them (best for CNNs).</summary>
+    AllActivations,
+    /// <summary>Only the inputs of Conv, Gemm and MatMul: integer matrix products, everything else in float (transformers).</summary>
+    WeightedOperatorInputs,
+}
+
 public sealed record QuantizationOptions
 {
+    /// <summary>
+    /// Measured on 2 cores at batch 32: the CNN runs 3.05x fp32 with all activations quantized and 0.42x with only
+    /// the matrix inputs; the ViT 0.88x and 1.32x (its LayerNorm, Softmax and GELU would run between Q/DQ pairs).
+    /// </summary>
+    public QuantizationScope Scope { get; init; } = QuantizationScope.Auto;
     public CalibrationMethod Method { get; init; } = CalibrationMethod.MinMax;
     /// <summary>For <see cref="CalibrationMethod.Percentile"/>: the kept share of values, e.g. 99.99.</summary>
     public double Percentile { get; init; } = 99.99;
@@ -50,6 +66,13 @@ public static class OnnxQuantizer
         // The value the graph returns stays float: the last layer's output is not re-quantized.
         var graphOutputs = graph.Output.Select(o => o.Name).ToHashSet();
         var returned = graph.Node.Where(n => n.OpType == "Identity" && graphOutputs.Contains(n.Output[0])).Select(n => n.Input[0]).ToHashSet();
+        var scope = options.Scope != QuantizationScope.Auto ? options.Scope
+            : graph.Node.Any(n => n.OpType is "LayerNormalization" or "Softmax") ? QuantizationScope.WeightedOperatorInputs : QuantizationScope.AllActivations;
+        if (scope == QuantizationScope.WeightedOperatorInputs)
+        {
+            var matrixInputs = graph.Node.Where(n => WeightedOps.Contains(n.OpType)).SelectMany(n => n.Input).ToHashSet();
+            activations.IntersectWith(matrixInputs);
+        }
 
         var quantized = model.Clone();
         var builder = new OnnxGraphBuilder();
@@ -108,7 +131,7 @@ public static class OnnxQuantizer
         }
         foreach (var name in usedInitializers) newGraph.Initializer.Add(kept[name]);
         quantized.Graph = newGraph;
-        quantized.DocString = $"{model.DocString}; INT8 QDQ, activations calibrated by {options.Method}";
+        quantized.DocString = $"{model.DocString}; INT8 QDQ ({scope}), activations calibrated by {options.Method}";
         return quantized;
     }
 
