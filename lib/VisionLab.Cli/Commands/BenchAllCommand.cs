@@ -5,6 +5,7 @@ using VisionLab.Augmentation;
 using VisionLab.Core;
 using VisionLab.Data;
 using VisionLab.Deploy;
+using VisionLab.Deploy.Onnx;
 using VisionLab.Training;
 using static TorchSharp.torch;
 using DataLoader = VisionLab.Data.DataLoader;
@@ -78,15 +79,9 @@ public static class BenchAllCommand
                 var evaluate = GuidePipeline.Evaluate(grayscale28: true);
                 using (var trainer = new Trainer(network, new TrainerOptions { MixProbability = 0 }))
                     trainer.Fit(new DataLoader(data.Take(2000), evaluate, new DataLoaderOptions { BatchSize = 64 }), null, 1, cancellation);
-                var calibration = new DataLoader(data, evaluate, new DataLoaderOptions { BatchSize = 64, Shuffle = false }).Epoch(0, cancellation).Take(8)
-                    .Select(b => { using (b.Labels) return b.Images; }).ToList();
-                IReadOnlyList<EngineResult> engines;
-                try
-                {
-                    engines = DeploymentBenchmark.Run(network, calibration, new DataLoader(FashionMnist.Load(train: false), evaluate, new DataLoaderOptions { BatchSize = 100, Shuffle = false }),
-                        Path.Combine(Path.GetTempPath(), $"visionlab-bench-{Environment.ProcessId}"), new[] { 1, 32 }, roundCount, 10, Environment.ProcessorCount, cancellationToken: cancellation);
-                }
-                finally { calibration.ForEach(t => t.Dispose()); }
+                using var calibration = new CalibrationSet(new DataLoader(data, evaluate, new DataLoaderOptions { BatchSize = 64, Shuffle = false }), 512, cancellation);
+                var engines = DeploymentBenchmark.Run(network, calibration.Batches, new DataLoader(FashionMnist.Load(train: false), evaluate, new DataLoaderOptions { BatchSize = 100, Shuffle = false }),
+                    Path.Combine(Path.GetTempPath(), $"visionlab-bench-{Environment.ProcessId}"), new[] { 1, 32 }, roundCount, 10, Environment.ProcessorCount, cancellationToken: cancellation);
                 var torchSharp = engines.Single(e => e.Engine == "TorchSharp");
                 var fp32 = engines.Single(e => e.Engine == "ONNX Runtime fp32");
                 var int8 = engines.Single(e => e.Engine == "ONNX Runtime INT8 (min-max)");

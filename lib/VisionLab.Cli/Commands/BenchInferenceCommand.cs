@@ -4,6 +4,7 @@ using VisionLab.Augmentation;
 using VisionLab.Core;
 using VisionLab.Data;
 using VisionLab.Deploy;
+using VisionLab.Deploy.Onnx;
 using VisionLab.Models;
 using VisionLab.Training;
 using static TorchSharp.torch;
@@ -46,17 +47,14 @@ public static class BenchInferenceCommand
                 using var trainer = new Trainer(network, new TrainerOptions { MixProbability = 0 });
                 trainer.Fit(new DataLoader(train, evaluate, new DataLoaderOptions { BatchSize = 64 }), null, epochs, cancellation);
             }
-            var calibration = new DataLoader(train, evaluate, new DataLoaderOptions { BatchSize = 64, Shuffle = false }).Epoch(0, cancellation).Take(8)
-                .Select(b => { using (b.Labels) return b.Images; }).ToList();
             IReadOnlyList<EngineResult> results;
-            try
+            using (var calibration = new CalibrationSet(new DataLoader(train, evaluate, new DataLoaderOptions { BatchSize = 64, Shuffle = false }), 512, cancellation))
             {
-                results = AnsiConsole.Status().Start("measuring", context => DeploymentBenchmark.Run(network, calibration,
+                results = AnsiConsole.Status().Start("measuring", context => DeploymentBenchmark.Run(network, calibration.Batches,
                     new DataLoader(test, evaluate, new DataLoaderOptions { BatchSize = 100, Shuffle = false }), parse.GetValue(output)!.FullName,
                     sizes, parse.GetValue(rounds), parse.GetValue(repetitions), threads: Environment.ProcessorCount,
                     log: line => context.Status(Markup.Escape(line)), cancellationToken: cancellation));
             }
-            finally { calibration.ForEach(t => t.Dispose()); }
 
             var reference = new Dictionary<int, List<double>>();
             if (withPyTorch)

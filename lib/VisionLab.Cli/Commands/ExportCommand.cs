@@ -50,14 +50,11 @@ public static class ExportCommand
                 case "onnx-int8":
                     var method = parse.GetValue(calibration);
                     var loader = new DataLoader(data.Train, GuidePipeline.Evaluate(data.Grayscale28), new DataLoaderOptions { BatchSize = 64, Seed = 0 });
-                    int wanted = parse.GetValue(calibrationImages);
-                    var batches = loader.Epoch(0, cancellation).TakeWhile((_, i) => i * 64 < wanted).Select(b => { using (b.Labels) return b.Images; }).ToList();
-                    try
+                    using (var calibrationSet = new CalibrationSet(loader, parse.GetValue(calibrationImages), cancellation))
                     {
-                        AnsiConsole.MarkupLine($"Calibrating INT8 ranges ({method}) on {batches.Sum(b => b.shape[0])} training images");
-                        OnnxExporter.Save(OnnxQuantizer.Quantize(OnnxExporter.ToModel(network, shape, options), batches, new QuantizationOptions { Method = method }), target);
+                        AnsiConsole.MarkupLine($"Calibrating INT8 ranges ({method}) on {calibrationSet.Count} training images");
+                        OnnxExporter.Save(OnnxQuantizer.Quantize(OnnxExporter.ToModel(network, shape, options), calibrationSet.Batches, new QuantizationOptions { Method = method }), target);
                     }
-                    finally { batches.ForEach(b => b.Dispose()); }
                     break;
                 default:
                     if (Path.GetExtension(target) is var extension && kind == "safetensors" != (extension == ".safetensors"))
