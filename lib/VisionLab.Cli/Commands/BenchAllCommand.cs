@@ -33,6 +33,7 @@ public static class BenchAllCommand
         {
             bool withPyTorch = parse.GetValue(compare);
             int roundCount = parse.GetValue(rounds);
+            var scratch = Path.Combine(Path.GetTempPath(), $"visionlab-bench-{Environment.ProcessId}");   // ONNX files and executed notebooks, removed at the end
             if (withPyTorch) PyTorchReference.EnsureInstalled(line => AnsiConsole.MarkupLine($"[grey]{Markup.Escape(line)}[/]"));
             var rows = new List<Row>();
             void Status(string what) => AnsiConsole.MarkupLine($"[grey]{DateTime.Now:HH:mm:ss} {Markup.Escape(what)}[/]");
@@ -81,7 +82,7 @@ public static class BenchAllCommand
                     trainer.Fit(new DataLoader(data.Take(2000), evaluate, new DataLoaderOptions { BatchSize = 64 }), null, 1, cancellation);
                 using var calibration = new CalibrationSet(new DataLoader(data, evaluate, new DataLoaderOptions { BatchSize = 64, Shuffle = false }), 512, cancellation);
                 var engines = DeploymentBenchmark.Run(network, calibration.Batches, new DataLoader(FashionMnist.Load(train: false), evaluate, new DataLoaderOptions { BatchSize = 100, Shuffle = false }),
-                    Path.Combine(Path.GetTempPath(), $"visionlab-bench-{Environment.ProcessId}"), new[] { 1, 32 }, roundCount, 10, Environment.ProcessorCount, cancellationToken: cancellation);
+                    Path.Combine(scratch, model), new[] { 1, 32 }, roundCount, 10, Environment.ProcessorCount, cancellationToken: cancellation);
                 var torchSharp = engines.Single(e => e.Engine == "TorchSharp");
                 var fp32 = engines.Single(e => e.Engine == "ONNX Runtime fp32");
                 var int8 = engines.Single(e => e.Engine == "ONNX Runtime INT8 (min-max)");
@@ -108,7 +109,7 @@ public static class BenchAllCommand
                 Status("smoke run of all notebooks");
                 var clock = Stopwatch.StartNew();
                 var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-                foreach (var a in new[] { typeof(BenchAllCommand).Assembly.Location, "tutorial", "--profile", "smoke", "--output", Path.Combine(Path.GetTempPath(), $"visionlab-bench-notebooks-{Environment.ProcessId}") })
+                foreach (var a in new[] { typeof(BenchAllCommand).Assembly.Location, "tutorial", "--profile", "smoke", "--output", Path.Combine(scratch, "notebooks") })
                     start.ArgumentList.Add(a);
                 using var process = Process.Start(start)!;
                 process.StandardOutput.ReadToEndAsync();
@@ -124,6 +125,7 @@ public static class BenchAllCommand
                 table.AddRow(Markup.Escape(row.Measure), Markup.Escape(row.Ours), Markup.Escape(row.Reference), row.Ratio is double r ? $"{r:F2}" : "", Markup.Escape(row.Goal),
                     row.Met switch { true => "[green]yes[/]", false => "[red]no[/]", null => "" });
             AnsiConsole.Write(table);
+            if (Directory.Exists(scratch)) Directory.Delete(scratch, recursive: true);
             return Task.FromResult(0);
         });
     }
