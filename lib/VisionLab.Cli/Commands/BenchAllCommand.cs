@@ -75,26 +75,14 @@ public static class BenchAllCommand
             foreach (var model in new[] { "modern-cnn", "vit-32" })
             {
                 Status($"inference: {model}");
-                manual_seed(0);
-                using var network = Models.ModelCatalog.Create(model, 10);
-                var evaluate = GuidePipeline.Evaluate(grayscale28: true);
-                using (var trainer = new Trainer(network, new TrainerOptions { MixProbability = 0 }))
-                    trainer.Fit(new DataLoader(data.Take(2000), evaluate, new DataLoaderOptions { BatchSize = 64 }), null, 1, cancellation);
-                using var calibration = new CalibrationSet(new DataLoader(data, evaluate, new DataLoaderOptions { BatchSize = 64, Shuffle = false }), 512, cancellation);
-                var engines = DeploymentBenchmark.Run(network, calibration.Batches, new DataLoader(FashionMnist.Load(train: false), evaluate, new DataLoaderOptions { BatchSize = 100, Shuffle = false }),
-                    Path.Combine(scratch, model), new[] { 1, 32 }, roundCount, 10, Environment.ProcessorCount, cancellationToken: cancellation);
+                var (engines, reference) = BenchInferenceCommand.Measure(model, null, 1, new[] { 1, 32 }, roundCount, 10, withPyTorch, Path.Combine(scratch, model), null, cancellation);
                 var torchSharp = engines.Single(e => e.Engine == "TorchSharp");
                 var fp32 = engines.Single(e => e.Engine == "ONNX Runtime fp32");
                 var int8 = engines.Single(e => e.Engine == "ONNX Runtime INT8 (min-max)");
-                var reference = new Dictionary<int, List<double>>();
-                if (withPyTorch)
-                    for (int round = 0; round < roundCount; round++)
-                        foreach (var (batch, rate) in PyTorchReference.Inference(model, 10, new[] { 1, 32 }))
-                            (reference.TryGetValue(batch, out var list) ? list : reference[batch] = new List<double>()).Add(rate);
                 foreach (int batch in new[] { 1, 32 })
                 {
                     double ours = torchSharp.Timings[batch].ImagesPerSecond;
-                    double? theirs = withPyTorch ? BenchCommand.Median(reference[batch]) : null;
+                    double? theirs = withPyTorch ? reference[batch] : null;
                     rows.Add(new($"inference, {model}, batch {batch}, TorchSharp vs PyTorch eager (images/s)", $"{ours:F0}", theirs is double t ? $"{t:F0}" : "", theirs is double u ? ours / u : null, "reported", null));
                 }
                 foreach (int batch in new[] { 1, 32 })

@@ -34,33 +34,9 @@ public static class BenchInferenceCommand
             int[] sizes = parse.GetValue(batchSizes)!;
             bool withPyTorch = parse.GetValue(compare);
             if (withPyTorch) PyTorchReference.EnsureInstalled(line => AnsiConsole.MarkupLine($"[grey]{Markup.Escape(line)}[/]"));
-            var train = FashionMnist.Load(train: true);
             var test = FashionMnist.Load(train: false);
-            var evaluate = GuidePipeline.Evaluate(grayscale28: true);
-            manual_seed(0);
-            using var network = ModelCatalog.Create(name, 10);
-            if (parse.GetValue(weights) is { } file) WeightFiles.Load(network, file.FullName);
-            else
-            {
-                int epochs = parse.GetValue(trainEpochs);
-                AnsiConsole.MarkupLine($"Training {name} for {epochs} epoch(s) on the bundled {train.Count} images first (no --weights given)");
-                using var trainer = new Trainer(network, new TrainerOptions { MixProbability = 0 });
-                trainer.Fit(new DataLoader(train, evaluate, new DataLoaderOptions { BatchSize = 64 }), null, epochs, cancellation);
-            }
-            IReadOnlyList<EngineResult> results;
-            using (var calibration = new CalibrationSet(new DataLoader(train, evaluate, new DataLoaderOptions { BatchSize = 64, Shuffle = false }), 512, cancellation))
-            {
-                results = AnsiConsole.Status().Start("measuring", context => DeploymentBenchmark.Run(network, calibration.Batches,
-                    new DataLoader(test, evaluate, new DataLoaderOptions { BatchSize = 100, Shuffle = false }), parse.GetValue(output)!.FullName,
-                    sizes, parse.GetValue(rounds), parse.GetValue(repetitions), threads: Environment.ProcessorCount,
-                    log: line => context.Status(Markup.Escape(line)), cancellationToken: cancellation));
-            }
-
-            var reference = new Dictionary<int, List<double>>();
-            if (withPyTorch)
-                for (int round = 0; round < parse.GetValue(rounds); round++)
-                    foreach (var (batch, rate) in PyTorchReference.Inference(name, parse.GetValue(repetitions), sizes))
-                        (reference.TryGetValue(batch, out var list) ? list : reference[batch] = new List<double>()).Add(rate);
+            var (results, pyTorch) = AnsiConsole.Status().Start("measuring", context => Measure(name, parse.GetValue(weights), parse.GetValue(trainEpochs), sizes,
+                parse.GetValue(rounds), parse.GetValue(repetitions), withPyTorch, parse.GetValue(output)!.FullName, line => context.Status(Markup.Escape(line)), cancellation));
 
             AnsiConsole.MarkupLine($"{Markup.Escape(name)} inference on 32x32 inputs; accuracy on the bundled {test.Count} Fashion-MNIST test images; " +
                                    $"{Markup.Escape(TorchEnvironment.Describe().ToString())}; ONNX Runtime with {Environment.ProcessorCount} intra-op threads");
@@ -71,17 +47,46 @@ public static class BenchInferenceCommand
                 table.AddRow([Markup.Escape(r.Engine.Replace("ONNX Runtime", "ORT")), r.Accuracy.ToString("P1"), r.FileBytes is long bytes ? $"{bytes / 1048576.0:F1} MiB" : "",
                     .. sizes.SelectMany(b => new[] { r.Timings[b].ImagesPerSecond.ToString("F0"), $"{r.Timings[b].ImagesPerSecond / fp32.Timings[b].ImagesPerSecond:F2}x" })]);
             if (withPyTorch)
-                table.AddRow(["PyTorch 1.13 eager", "", "", .. sizes.SelectMany(b =>
-                {
-                    var median = reference[b].Order().ElementAt(reference[b].Count / 2);
-                    return new[] { median.ToString("F0"), $"{median / fp32.Timings[b].ImagesPerSecond:F2}x" };
-                })]);
+                table.AddRow(["PyTorch 1.13 eager", "", "", .. sizes.SelectMany(b => new[] { pyTorch[b].ToString("F0"), $"{pyTorch[b] / fp32.Timings[b].ImagesPerSecond:F2}x" })]);
             AnsiConsole.Write(table);
             var torchSharp = results.Single(r => r.Engine == "TorchSharp");
             if (withPyTorch)
-                AnsiConsole.MarkupLine("TorchSharp / PyTorch: " + string.Join(", ", sizes.Select(b => $"batch {b} [bold]{torchSharp.Timings[b].ImagesPerSecond / reference[b].Order().ElementAt(reference[b].Count / 2):F2}[/]")));
+                AnsiConsole.MarkupLine("TorchSharp / PyTorch: " + string.Join(", ", sizes.Select(b => $"batch {b} [bold]{torchSharp.Timings[b].ImagesPerSecond / pyTorch[b]:F2}[/]")));
             return Task.FromResult(0);
         });
         return command;
+    }
+
+    /// <summary>
+    /// A guide model (trained weights, or trained here briefly on the bundled Fashion-MNIST so that accuracy means
+    /// something) through <see cref="DeploymentBenchmark"/>, and the guide's PyTorch eager inference on the same batch
+    /// sizes when asked: its median images/s per batch size (empty without PyTorch).
+    /// </summary>
+    internal static (IReadOnlyList<EngineResult> Engines, IReadOnlyDictionary<int, double> PyTorch) Measure(string name, FileInfo? weights, int trainEpochs,
+        int[] sizes, int rounds, int repetitions, bool withPyTorch, string folder, Action<string>? log, CancellationToken cancellation)
+    {
+        var train = FashionMnist.Load(train: true);
+        var evaluate = GuidePipeline.Evaluate(grayscale28: true);
+        manual_seed(0);
+        using var network = ModelCatalog.Create(name, 10);
+        if (weights is not null) WeightFiles.Load(network, weights.FullName);
+        else
+        {
+            log?.Invoke($"training {name} for {trainEpochs} epoch(s) on the bundled {train.Count} images first (no weights given)");
+            using var trainer = new Trainer(network, new TrainerOptions { MixProbability = 0 });
+            trainer.Fit(new DataLoader(train, evaluate, new DataLoaderOptions { BatchSize = 64 }), null, trainEpochs, cancellation);
+        }
+        IReadOnlyList<EngineResult> engines;
+        using (var calibration = new CalibrationSet(new DataLoader(train, evaluate, new DataLoaderOptions { BatchSize = 64, Shuffle = false }), 512, cancellation))
+            engines = DeploymentBenchmark.Run(network, calibration.Batches, new DataLoader(FashionMnist.Load(train: false), evaluate, new DataLoaderOptions { BatchSize = 100, Shuffle = false }),
+                folder, sizes, rounds, repetitions, threads: Environment.ProcessorCount, log, cancellation);
+        var reference = new Dictionary<int, List<double>>();
+        for (int round = 0; withPyTorch && round < rounds; round++)
+        {
+            log?.Invoke($"PyTorch eager inference, round {round + 1}/{rounds}");
+            foreach (var (batch, rate) in PyTorchReference.Inference(name, repetitions, sizes))
+                (reference.TryGetValue(batch, out var list) ? list : reference[batch] = new List<double>()).Add(rate);
+        }
+        return (engines, reference.ToDictionary(kv => kv.Key, kv => BenchCommand.Median(kv.Value)));
     }
 }
