@@ -85,6 +85,7 @@ public sealed class OnnxQuantizerTests
         Assert.Equal(2f / 255, scale, 6);
         Assert.Equal(0, zero);
         Assert.Equal((1f, (byte)0), OnnxQuantizer.UInt8Parameters(0f, 0f));
-        Assert.Throws<ArgumentException>(() => OnnxQuantizer.Quantize(OnnxExporter.ToModel(new ModernCNN(10), new long[] { 3, 32, 32 }), Array.Empty<Tensor>()));
+        using var model = new ModernCNN(10);
+        Assert.Throws<ArgumentException>(() => OnnxQuantizer.Quantize(OnnxExporter.ToModel(model, new long[] { 3, 32, 32 }), Array.Empty<Tensor>()));
     }
 }

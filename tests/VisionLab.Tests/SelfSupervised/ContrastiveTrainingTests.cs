@@ -78,7 +78,8 @@ public sealed class ContrastiveTrainingTests
             Assert.True(probe.FinalTestAccuracy > 0.95, $"linear probe {probe.FinalTestAccuracy:P1}");
             Assert.Equal(30, probe.TestAccuracy.Count);
             Assert.True(KnnClassifier.Accuracy(train, sameTest, 3, k: 5) > 0.95);
-            Assert.Throws<ArgumentException>(() => KnnClassifier.Predict(train, zeros(2, 5), 3));
+            using var wrongWidth = zeros(2, 5);
+            Assert.Throws<ArgumentException>(() => KnnClassifier.Predict(train, wrongWidth, 3));
         }
         Assert.Equal(before, LiveTensors.Count());
     }

@@ -119,7 +119,8 @@ internal sealed class ModuleEmitter(OnnxGraphBuilder graph, OnnxExportOptions op
     /// <summary>AdaptiveAvgPool2d to 1x1 is a global average; the flatten that follows it in our models comes with it.</summary>
     string AdaptiveAvgPool(AdaptiveAvgPool2d pool, string path, string x)
     {
-        using var probe = pool.call(ones(1, 1, 7, 5));
+        using var probeInput = ones(1, 1, 7, 5);
+        using var probe = pool.call(probeInput);
         if (probe.shape[2] != 1 || probe.shape[3] != 1)
             throw new NotSupportedException($"Only AdaptiveAvgPool2d to 1x1 is exported ('{path.TrimEnd('.')}' pools to {probe.shape[2]}x{probe.shape[3]}).");
         var pooled = graph.Node("GlobalAveragePool", new[] { x }, $"{path}gap");
