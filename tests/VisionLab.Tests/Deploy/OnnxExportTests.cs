@@ -98,5 +98,5 @@ public sealed class OnnxExportTests
     }
 
     static long BatchNormParameters(nn.Module model) =>
-        model.named_modules().Select(m => m.module).OfType<TorchSharp.Modules.BatchNorm2d>().Sum(bn => 2 * bn.num_features) - 0;
+        model.named_modules().Select(m => m.module).OfType<TorchSharp.Modules.BatchNorm2d>().Sum(bn => 2 * bn.num_features);
 }
