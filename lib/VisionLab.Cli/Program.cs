@@ -6,6 +6,9 @@ using VisionLab.Cli.Commands;
 if (Console.IsOutputRedirected && int.TryParse(Environment.GetEnvironmentVariable("COLUMNS"), out var columns) && columns > 0)
     AnsiConsole.Profile.Width = columns;
 
+// Our (patched) libLibTorchSharp before TorchSharp's own probe, which needs a deps.json or a NuGet cache to find it.
+VisionLab.Core.TorchNative.EnsureLoaded();
+
 var root = new RootCommand("VisionLab: the C# computer-vision tutorial and its tools.")
 {
     TutorialCommand.Create(),

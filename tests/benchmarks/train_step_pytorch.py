@@ -1,12 +1,14 @@
 """Reference for `visionlab bench train`: the guide's training step in PyTorch (AdamW 3e-4 / 0.05, cross-entropy
-with label smoothing 0.1, clip_grad_norm_ 1.0, fp32 on the CPU), batch 128, 32x32 random inputs, for the guide's
-ModernCNN or its 32x32 VisionTransformer (patch 4, dim 192, depth 6, 3 heads).
+with label smoothing 0.1, clip_grad_norm_ 1.0), batch 128, 32x32 random inputs, for the guide's ModernCNN or its
+32x32 VisionTransformer (patch 4, dim 192, depth 6, 3 heads). On CUDA when torch sees a GPU (the guide's own
+device choice), else on the CPU; precision fp32, or on CUDA fp16 (the guide's autocast + GradScaler) or bf16.
 
-    /usr/bin/python3 tests/benchmarks/train_step_pytorch.py [batches] [rounds] [modern-cnn|vit-32] [batch size]
+    python3 tests/benchmarks/train_step_pytorch.py [batches] [rounds] [modern-cnn|vit-32] [batch size] [fp32|fp16|bf16]
 
 Needs an optimised BLAS under Debian's torch (tests/benchmarks/install-pytorch-reference.sh installs OpenBLAS);
 the BLAS in use is printed.
 """
+import contextlib
 import os
 import resource
 import statistics
@@ -23,8 +25,13 @@ BATCHES = int(sys.argv[1]) if len(sys.argv) > 1 else 10
 ROUNDS = int(sys.argv[2]) if len(sys.argv) > 2 else 3
 MODEL = sys.argv[3] if len(sys.argv) > 3 else "modern-cnn"
 BATCH = int(sys.argv[4]) if len(sys.argv) > 4 else 128
+PRECISION = sys.argv[5] if len(sys.argv) > 5 else "fp32"
+DEVICE = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+if PRECISION != "fp32" and DEVICE.type != "cuda":
+    sys.exit(f"{PRECISION} needs CUDA: the guide's autocast/GradScaler are CUDA APIs (NOTES.md bug 7)")
+AUTOCAST_TYPE = {"fp16": torch.float16, "bf16": torch.bfloat16}.get(PRECISION)
 BLAS = os.path.realpath("/usr/lib/x86_64-linux-gnu/libblas.so.3")
-if "openblas" not in BLAS and "blis" not in BLAS and "mkl" not in BLAS:
+if not torch.cuda.is_available() and "openblas" not in BLAS and "blis" not in BLAS and "mkl" not in BLAS:
     print(f"warning: torch uses the reference BLAS ({BLAS}); install libopenblas0-pthread for a fair comparison", file=sys.stderr)
 # Same thread count as TorchSharp's default (one per core) unless VISIONLAB_THREADS says otherwise.
 torch.set_num_threads(int(os.environ.get("VISIONLAB_THREADS", os.cpu_count())))
@@ -35,22 +42,40 @@ elif MODEL == "vit-32":
     model = VisionTransformer(img_size=32, patch_size=4, num_classes=10, embed_dim=192, depth=6, num_heads=3)
 else:
     sys.exit(f"unknown model {MODEL}: use modern-cnn or vit-32")
+model = model.to(DEVICE)
 optimizer = torch.optim.AdamW(model.parameters(), lr=3e-4, weight_decay=0.05)
 criterion = nn.CrossEntropyLoss(label_smoothing=0.1)
 data = torch.rand(BATCHES + 1, BATCH, 3, 32, 32)
 targets = torch.randint(0, 10, (BATCHES + 1, BATCH))
+scaler = torch.cuda.amp.GradScaler(enabled=PRECISION == "fp16")
 model.train()
 rates = []
+
+
+def synchronize():
+    if DEVICE.type == "cuda":
+        torch.cuda.synchronize()
+
+
+
 for _ in range(ROUNDS):
     start = None
     for i in range(BATCHES + 1):
         if i == 1:
+            synchronize()
             start = time.perf_counter()  # the first batch warms up, as in the C# run
         optimizer.zero_grad()
-        loss = criterion(model(data[i]), targets[i])
-        loss.backward()
+        # Batches start on the CPU and are copied per step, as the C# trainer's loader batches are.
+        inputs, labels = data[i].to(DEVICE, non_blocking=True), targets[i].to(DEVICE, non_blocking=True)
+        with torch.autocast(DEVICE.type, dtype=AUTOCAST_TYPE) if AUTOCAST_TYPE else contextlib.nullcontext():
+            loss = criterion(model(inputs), labels)
+        scaler.scale(loss).backward()
+        scaler.unscale_(optimizer)
         torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm=1.0)
-        optimizer.step()
+        scaler.step(optimizer)
+        scaler.update()
+    synchronize()
     rates.append(BATCHES * BATCH / (time.perf_counter() - start))
-print(f"{MODEL}: torch {torch.__version__}, {torch.get_num_threads()} threads, BLAS {os.path.basename(os.path.dirname(BLAS))}, batch {BATCH}: images/s median {statistics.median(rates):.0f} "
+where = torch.cuda.get_device_name(0) if DEVICE.type == "cuda" else f"BLAS {os.path.basename(os.path.dirname(BLAS))}"
+print(f"{MODEL}: torch {torch.__version__}, {DEVICE.type} {PRECISION}, {torch.get_num_threads()} threads, {where}, batch {BATCH}: images/s median {statistics.median(rates):.0f} "
       f"(rounds: {', '.join(f'{r:.0f}' for r in rates)}), peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")

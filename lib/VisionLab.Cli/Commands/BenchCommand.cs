@@ -34,7 +34,12 @@ public static class BenchCommand
         {
             Description = "Also run the guide's PyTorch code (modern-cnn, vit-32) with the same settings, alternating rounds, and print the ratio. Installs Debian's python3-torch if needed.",
         };
-        var command = new Command("train", "Images/s of the training step on 32x32 inputs, optionally side by side with PyTorch.") { model, batchSize, batches, rounds, compare };
+        var precision = new Option<Precision>("--precision")
+        {
+            DefaultValueFactory = _ => Precision.Float32,
+            Description = "Float32 (default), or on CUDA Float16 / BFloat16 (the PyTorch side then uses the guide's autocast and GradScaler).",
+        };
+        var command = new Command("train", "Images/s of the training step on 32x32 inputs, optionally side by side with PyTorch.") { model, batchSize, batches, rounds, compare, precision };
         command.SetAction((parse, cancellation) =>
         {
             string name = parse.GetValue(model)!;
@@ -43,9 +48,9 @@ public static class BenchCommand
             if (withPyTorch && name is not ("modern-cnn" or "vit-32"))
                 throw new ArgumentException($"The PyTorch reference has the guide's models only: modern-cnn or vit-32, not {name}.");
             if (withPyTorch) PyTorchReference.EnsureInstalled(line => AnsiConsole.MarkupLine($"[grey]{Markup.Escape(line)}[/]"));
-            AnsiConsole.MarkupLine($"{Markup.Escape(name)} training step, batch {size}, 32x32, {count + 1} batches per round (the first warms up); " +
+            AnsiConsole.MarkupLine($"{Markup.Escape(name)} training step, batch {size}, 32x32, {parse.GetValue(precision)}, {count + 1} batches per round (the first warms up); " +
                                    $"{Markup.Escape(TorchEnvironment.Describe().ToString())}");
-            var (ours, theirs, referenceLine, _, _) = TrainStepRounds.Measure(name, size, count, roundCount, withPyTorch, cancellation);
+            var (ours, theirs, referenceLine, _, _) = TrainStepRounds.Measure(name, size, count, roundCount, withPyTorch, cancellation, parse.GetValue(precision));
             var table = new Table().AddColumns("implementation", "images/s (median)", "rounds");
             table.AddRow("VisionLab (TorchSharp)", Median(ours).ToString("F0"), string.Join(", ", ours.Select(r => r.ToString("F0"))));
             if (withPyTorch)

@@ -27,10 +27,17 @@ public static partial class PyTorchReference
     }
 
     /// <summary>One measured round of the PyTorch training step: its images/s, the line it printed, its peak resident memory.</summary>
-    public static (double ImagesPerSecond, string Line, double? PeakMiB) TrainStep(string model, int batches, int batchSize)
+    public static (double ImagesPerSecond, string Line, double? PeakMiB) TrainStep(string model, int batches, int batchSize,
+        VisionLab.Training.Precision precision = VisionLab.Training.Precision.Float32)
     {
+        string mode = precision switch
+        {
+            VisionLab.Training.Precision.Float16 => "fp16",
+            VisionLab.Training.Precision.BFloat16 => "bf16",
+            _ => "fp32",
+        };
         var (code, output) = Run(Python, [Script("train_step_pytorch.py"), batches.ToString(CultureInfo.InvariantCulture), "1", model,
-            batchSize.ToString(CultureInfo.InvariantCulture)], TimeSpan.FromMinutes(30), null);
+            batchSize.ToString(CultureInfo.InvariantCulture), mode], TimeSpan.FromMinutes(30), null);
         var line = output.Split('\n').LastOrDefault(l => l.Contains("images/s median", StringComparison.Ordinal)) ?? "";
         var match = MedianPattern().Match(line);
         if (code != 0 || !match.Success) throw new InvalidOperationException($"The PyTorch reference failed (exit {code}):\n{output}");

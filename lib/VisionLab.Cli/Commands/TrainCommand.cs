@@ -19,7 +19,11 @@ public static class TrainCommand
     {
         var model = new Option<string>("--model") { DefaultValueFactory = _ => "modern-cnn", Description = ModelCatalog.Names };
         var dataset = new Option<string>("--dataset") { DefaultValueFactory = _ => "fashion-mnist", Description = DatasetCatalog.Names };
-        var epochs = new Option<int>("--epochs") { DefaultValueFactory = _ => 10, Description = "Total epochs (a resumed run continues up to this number)." };
+        var epochs = new Option<int>("--epochs")
+        {
+            DefaultValueFactory = _ => 15,
+            Description = "Total epochs (a resumed run continues up to this number). 15 reach 92 % on the full Fashion-MNIST.",
+        };
         var batchSize = new Option<int>("--batch-size") { DefaultValueFactory = _ => 128 };
         var learningRate = new Option<double>("--lr") { DefaultValueFactory = _ => 3e-4, Description = "AdamW learning rate (the guide: 3e-4)." };
         var augment = new Option<string>("--augment")
@@ -28,6 +32,11 @@ public static class TrainCommand
             Description = "auto (light for grayscale 28x28 data such as Fashion-MNIST, guide otherwise), guide (the guide's full pipeline with AutoAugment: made for colour photos), light (crop and flip) or none.",
         };
         var mixup = new Option<double>("--mixup") { DefaultValueFactory = _ => 0.5, Description = "Probability that a batch is mixed with MixUp (0 turns it off)." };
+        var restartPeriod = new Option<int?>("--restart-period")
+        {
+            Description = "Epochs in the first warm-restart cycle (T_0; each next cycle is twice as long). Default: the number of " +
+                          "epochs, one cycle that ends where the learning rate is lowest (the guide's 10 does that for 10 epochs).",
+        };
         var precision = new Option<Precision>("--precision") { DefaultValueFactory = _ => Precision.Auto, Description = "Auto, Float32, Float16 or BFloat16." };
         var accumulation = new Option<int>("--accumulation") { DefaultValueFactory = _ => 1, Description = "Batches per optimiser step." };
         var seed = new Option<int>("--seed") { DefaultValueFactory = _ => 0 };
@@ -36,14 +45,14 @@ public static class TrainCommand
         var resume = new Option<FileInfo?>("--resume") { Description = "A checkpoint to continue from (same recipe)." };
         var export = new Option<string[]>("--export") { Description = "Also write the final weights as: pytorch (state_dict .pt), safetensors.", AllowMultipleArgumentsPerToken = true };
         var command = new Command("train", "Train a model with the guide's recipe and report test accuracy after each epoch.")
-            { model, dataset, epochs, batchSize, learningRate, augment, mixup, precision, accumulation, seed, limit, output, resume, export };
+            { model, dataset, epochs, batchSize, learningRate, augment, mixup, restartPeriod, precision, accumulation, seed, limit, output, resume, export };
         command.SetAction((parse, cancellation) =>
         {
             var data = DatasetCatalog.Load(parse.GetValue(dataset)!, cancellationToken: cancellation);
             var trainSet = DatasetSubset.Of(data.Train, parse.GetValue(limit));
             var options = new TrainerOptions
             {
-                LearningRate = parse.GetValue(learningRate), MixProbability = parse.GetValue(mixup), Precision = parse.GetValue(precision),
+                LearningRate = parse.GetValue(learningRate), RestartPeriod = parse.GetValue(restartPeriod) ?? parse.GetValue(epochs), MixProbability = parse.GetValue(mixup), Precision = parse.GetValue(precision),
                 AccumulationSteps = parse.GetValue(accumulation), Seed = parse.GetValue(seed),
             };
             var loaderOptions = new DataLoaderOptions { BatchSize = parse.GetValue(batchSize), Seed = parse.GetValue(seed) };
@@ -71,15 +80,28 @@ public static class TrainCommand
             AnsiConsole.MarkupLine($"{Markup.Escape(parse.GetValue(model)!)} ({ModelSummary.ParameterCount(network):N0} parameters) on {Markup.Escape(data.Name)}: " +
                                    $"{trainSet.Count} training, {data.Test.Count} test images; {Markup.Escape(TorchEnvironment.Describe().ToString())}");
             AnsiConsole.MarkupLine(Markup.Escape($"{trainer.PrecisionNote} Augmentation: {augmentation}; MixUp on {options.MixProbability:P0} of the batches."));
-            trainer.Callbacks.Add(new CheckpointEveryEpoch(Path.Combine(folder.FullName, "checkpoint.ckpt")));
+            var checkpointPath = Path.Combine(folder.FullName, "checkpoint.ckpt");
+            trainer.Callbacks.Add(new CheckpointEveryEpoch(checkpointPath));
             int remaining = Math.Max(0, parse.GetValue(epochs) - trainer.Epoch);
             var started = DateTime.UtcNow;
-            AnsiConsole.Progress().AutoClear(true).Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
-                .Start(context =>
-                {
-                    trainer.Callbacks.Add(new SpectreTrainingProgress(context));
-                    trainer.Fit(trainLoader, testLoader, remaining, cancellation);
-                });
+            try
+            {
+                AnsiConsole.Progress().AutoClear(true).Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
+                    .Start(context =>
+                    {
+                        trainer.Callbacks.Add(new SpectreTrainingProgress(context));
+                        trainer.Fit(trainLoader, testLoader, remaining, cancellation);
+                    });
+            }
+            catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
+            {
+                // Ctrl+C or SIGTERM: the epoch in progress is dropped; every finished one is in the (atomically written) checkpoint.
+                AnsiConsole.MarkupLine(trainer.Epoch > 0 && File.Exists(checkpointPath)
+                    ? Markup.Escape($"Interrupted during epoch {trainer.Epoch + 1}. The checkpoint after epoch {trainer.Epoch} is {checkpointPath}; " +
+                                    $"continue with the same command plus --resume {checkpointPath}")
+                    : Markup.Escape($"Interrupted during epoch {trainer.Epoch + 1}, before the first checkpoint: nothing to resume from."));
+                return Task.FromResult(130);
+            }
 
             network.save(Path.Combine(folder.FullName, "model.bin"));
             File.WriteAllText(Path.Combine(folder.FullName, "metrics.json"), JsonSerializer.Serialize(trainer.History, new JsonSerializerOptions { WriteIndented = true }));

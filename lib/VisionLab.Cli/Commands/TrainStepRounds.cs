@@ -16,7 +16,9 @@ public static class TrainStepRounds
 {
     public sealed record Result(List<double> Ours, List<double> Theirs, string ReferenceLine, List<long> RetainedBytes, List<double> TheirPeakMiB);
 
-    public static Result Measure(string name, int batchSize, int batches, int rounds, bool withPyTorch, CancellationToken cancellationToken)
+    /// <param name="precision">Float32 everywhere (the default), or Float16/BFloat16 on CUDA, where the reference uses the guide's autocast.</param>
+    public static Result Measure(string name, int batchSize, int batches, int rounds, bool withPyTorch, CancellationToken cancellationToken,
+        Precision precision = Precision.Float32)
     {
         var random = new Random(0);
         var pixels = new byte[batchSize * (batches + 1) * 3 * 32 * 32];
@@ -24,7 +26,7 @@ public static class TrainStepRounds
         var data = new InMemoryImageDataset(pixels, Enumerable.Range(0, batchSize * (batches + 1)).Select(i => i % 10).ToArray(), 3, 32, 32, Cifar10.Classes);
         manual_seed(0);
         using var network = ModelCatalog.Create(name, 10);
-        using var trainer = new Trainer(network, new TrainerOptions { MixProbability = 0 });
+        using var trainer = new Trainer(network, new TrainerOptions { MixProbability = 0, Precision = precision });
         var loader = new DataLoader(data, new ToTensor(), new DataLoaderOptions { BatchSize = batchSize, DropLast = true });
         var clock = new BatchClock();
         trainer.Callbacks.Add(clock);
@@ -42,7 +44,7 @@ public static class TrainStepRounds
             GC.WaitForPendingFinalizers();
             retained.Add(Environment.WorkingSet);
             if (!withPyTorch) continue;
-            var reference = PyTorchReference.TrainStep(name, batches, batchSize);   // alternating: both see the same machine state
+            var reference = PyTorchReference.TrainStep(name, batches, batchSize, trainer.Precision);   // alternating: both see the same machine state
             theirs.Add(reference.ImagesPerSecond);
             referenceLine = reference.Line;
             if (reference.PeakMiB is double peak) theirPeaks.Add(peak);
