@@ -35,7 +35,8 @@ public static class TrainCommand
         var restartPeriod = new Option<int?>("--restart-period")
         {
             Description = "Epochs in the first warm-restart cycle (T_0; each next cycle is twice as long). Default: the number of " +
-                          "epochs, one cycle that ends where the learning rate is lowest (the guide's 10 does that for 10 epochs).",
+                          "epochs, one cycle that ends where the learning rate is lowest (the guide's 10 does that for 10 epochs). " +
+                          "A resumed run needs the same value: give it explicitly when resuming with more epochs.",
         };
         var precision = new Option<Precision>("--precision") { DefaultValueFactory = _ => Precision.Auto, Description = "Auto, Float32, Float16 or BFloat16." };
         var accumulation = new Option<int>("--accumulation") { DefaultValueFactory = _ => 1, Description = "Batches per optimiser step." };
