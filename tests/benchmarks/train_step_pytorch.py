@@ -57,7 +57,6 @@ def synchronize():
         torch.cuda.synchronize()
 
 
-
 for _ in range(ROUNDS):
     start = None
     for i in range(BATCHES + 1):
