@@ -63,11 +63,12 @@ public sealed class DataLoader(IImageDataset dataset, IImageTransform? transform
         }
         finally
         {
-            // Early exit or cancellation: wait for the batches in flight and free them.
+            // Early exit, cancellation or an error: wait for every batch in flight and free it. A batch that failed too
+            // (e.g. the same bad image size) freed its own tensors; its error is moot, the first one is propagating.
             while (pending.Count > 0)
             {
                 try { pending.Dequeue().GetAwaiter().GetResult().Dispose(); }
-                catch (OperationCanceledException) { }
+                catch (Exception) { }
             }
         }
     }
