@@ -62,6 +62,18 @@ public sealed class GradScalerTests
     }
 
     [Fact]
+    public void Opposite_infinities_in_one_gradient_are_found()
+    {
+        // The check sums each gradient: +inf and -inf must not cancel into something finite.
+        using var scope = NewDisposeScope();
+        var scaler = new GradScaler(enabled: true);
+        scaler.Unscale([WithGrad(float.PositiveInfinity, float.NegativeInfinity, 1f)]);
+        Assert.True(scaler.FoundInfinite);
+        scaler.Unscale([WithGrad(1f, -1f)]);
+        Assert.False(scaler.FoundInfinite);
+    }
+
+    [Fact]
     public void Disabled_it_passes_through_but_still_guards_the_step()
     {
         using var scope = NewDisposeScope();
