@@ -42,8 +42,9 @@ public sealed class NotebookChecks
     /// </summary>
     public NotebookChecks Verify()
     {
-        long live = LiveTensors.Count() - NotebookSetup.TensorBaseline;
-        That("every tensor the notebook created is disposed", live <= 0, $"{live} tensor(s) still alive");
+        var (live, seen) = LiveTensors.ExcessOver(NotebookSetup.TensorBaseline);
+        That("every tensor the notebook created is disposed", live <= 0,
+            seen.Count == 1 ? $"{live} tensor(s) still alive" : $"{live} tensor(s) still alive after {seen.Count} counts ({string.Join(", ", seen)})");
         int failed = _results.Count(r => !r.Passed);
         Console.WriteLine($"{Marker} notebook={Notebook} passed={_results.Count - failed} failed={failed}");
         if (failed > 0)
