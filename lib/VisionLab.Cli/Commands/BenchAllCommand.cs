@@ -106,7 +106,7 @@ public static class BenchAllCommand
                 rows.Add(new("smoke run of all notebooks (seconds)", $"{clock.Elapsed.TotalSeconds:F0}", "", null, "< 600 s", process.ExitCode == 0 && clock.Elapsed.TotalSeconds < 600));
             }
 
-            AnsiConsole.MarkupLine($"{DateTime.Now:yyyy-MM-dd}, {Markup.Escape(TorchEnvironment.Describe().ToString())}; ONNX Runtime with {Environment.ProcessorCount} threads" +
+            AnsiConsole.MarkupLine($"{DateTime.Now:yyyy-MM-dd}, {Markup.Escape(TorchEnvironment.Describe().ToString())}; {Markup.Escape(NativeHeap.Status)}; ONNX Runtime with {Environment.ProcessorCount} threads" +
                                    (withPyTorch ? "; reference: the guide's code under Debian's PyTorch 1.13 / torchvision 0.14 with the same threads" : ""));
             var table = new Table().AddColumns("measure", "VisionLab", "reference", "ratio", "goal", "met");
             foreach (var row in rows)

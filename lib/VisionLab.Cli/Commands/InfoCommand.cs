@@ -19,6 +19,7 @@ public static class InfoCommand
             table.AddRow("libtorch", info.LibTorchVersion);
             table.AddRow("threads", info.Threads.ToString());
             table.AddRow("native library", Markup.Escape(TorchNative.LoadedFrom ?? "resolved by the host"));
+            table.AddRow("native heap", Markup.Escape(NativeHeap.Status));
             table.AddRow("OS", Markup.Escape(info.Os));
             table.AddRow(".NET", info.DotNet);
             AnsiConsole.Write(table);

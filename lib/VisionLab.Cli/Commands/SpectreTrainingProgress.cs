@@ -26,6 +26,8 @@ public sealed class SpectreTrainingProgress(ProgressContext context) : TrainingC
         if (_task is not null) _task.Description = $"epoch {e.Epoch + 1}/{_totalEpochs} done";
         AnsiConsole.MarkupLine($"epoch {e.Epoch + 1}: train loss {e.TrainLoss:F4}, train accuracy {e.TrainAccuracy:P1}, " +
                                $"test loss {e.ValidationLoss:F4}, [bold]test accuracy {e.ValidationAccuracy:P2}[/], {e.ImagesPerSecond:F0} images/s, {e.Elapsed.TotalSeconds:F0} s, " +
-                               $"process memory {e.ProcessMemoryBytes / 1048576.0:F0} MiB");
+                               (e.RetainedMemoryBytes is long retained
+                                   ? $"memory {retained / 1048576.0:F0} MiB after a collection ({e.ProcessMemoryBytes / 1048576.0:F0} before)"
+                                   : $"process memory {e.ProcessMemoryBytes / 1048576.0:F0} MiB"));
     }
 }

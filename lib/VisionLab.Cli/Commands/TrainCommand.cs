@@ -82,6 +82,7 @@ public static class TrainCommand
                                    $"{trainSet.Count} training, {data.Test.Count} test images; {Markup.Escape(TorchEnvironment.Describe().ToString())}");
             AnsiConsole.MarkupLine(Markup.Escape($"{trainer.PrecisionNote} Augmentation: {augmentation}; MixUp on {options.MixProbability:P0} of the batches."));
             var checkpointPath = Path.Combine(folder.FullName, "checkpoint.ckpt");
+            trainer.Callbacks.Add(new RetainedMemory());
             trainer.Callbacks.Add(new CheckpointEveryEpoch(checkpointPath));
             int remaining = Math.Max(0, parse.GetValue(epochs) - trainer.Epoch);
             var started = DateTime.UtcNow;

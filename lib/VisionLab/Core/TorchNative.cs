@@ -22,6 +22,7 @@ public static class TorchNative
 
     public static void EnsureLoaded()
     {
+        NativeHeap.Configure();   // before libtorch allocates anything
         lock (Gate)
         {
             if (_loadedFrom is not null) return;

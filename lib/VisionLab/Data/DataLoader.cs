@@ -11,7 +11,10 @@ public sealed record DataLoaderOptions
     public bool Shuffle { get; init; } = true;
     public bool DropLast { get; init; }
     public int Seed { get; init; }
-    /// <summary>Threads that build batches in parallel (each batch on one thread).</summary>
+    /// <summary>
+    /// Threads that build batches in parallel (each batch on one thread). 0 builds each batch on the consumer's thread
+    /// when it is asked for (PyTorch's num_workers=0): nothing runs beside the training step.
+    /// </summary>
     public int Workers { get; init; } = Math.Max(1, Environment.ProcessorCount);
     /// <summary>Batches built ahead of the consumer, beyond one per worker.</summary>
     public int Prefetch { get; init; } = 2;
@@ -45,6 +48,12 @@ public sealed class DataLoader(IImageDataset dataset, IImageTransform? transform
     {
         var order = Order(epoch);
         int batches = BatchCount, window = Options.Workers + Options.Prefetch;
+        if (Options.Workers == 0)
+        {
+            for (int b = 0; b < batches; b++)
+                yield return Build(order, b, epoch, cancellationToken);
+            yield break;
+        }
         var pending = new Queue<Task<Batch>>();
         int next = 0;
         try
@@ -104,7 +113,7 @@ public sealed class DataLoader(IImageDataset dataset, IImageTransform? transform
     static DataLoaderOptions Validate(DataLoaderOptions options, IImageDataset dataset)
     {
         if (options.BatchSize < 1) throw new ArgumentOutOfRangeException(nameof(options), $"BatchSize must be at least 1, got {options.BatchSize}.");
-        if (options.Workers < 1) throw new ArgumentOutOfRangeException(nameof(options), $"Workers must be at least 1, got {options.Workers}.");
+        if (options.Workers < 0) throw new ArgumentOutOfRangeException(nameof(options), $"Workers cannot be negative, got {options.Workers} (0 builds batches on the consumer's thread).");
         if (options.Prefetch < 0) throw new ArgumentOutOfRangeException(nameof(options), $"Prefetch cannot be negative, got {options.Prefetch}.");
         if (dataset.Count == 0) throw new ArgumentException("The dataset is empty.", nameof(dataset));
         return options;

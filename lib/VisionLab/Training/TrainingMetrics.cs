@@ -5,10 +5,12 @@ public sealed record StepMetrics(int Epoch, int Batch, int Batches, double Loss,
 
 /// <summary>
 /// One epoch's numbers; validation ones are null without a validation set. ProcessMemoryBytes is the process's
-/// resident memory (working set) when the epoch's training ended: flat from epoch to epoch when nothing leaks.
+/// resident memory (working set) when the epoch's training ended, garbage included; RetainedMemoryBytes, filled in by
+/// the <see cref="RetainedMemory"/> callback, is the resident memory after a collection: flat when nothing leaks.
 /// </summary>
 public sealed record EpochMetrics(int Epoch, double TrainLoss, double TrainAccuracy, double LearningRate, double MeanGradientNorm,
-    double ImagesPerSecond, TimeSpan Elapsed, double? ValidationLoss = null, double? ValidationAccuracy = null, long? ProcessMemoryBytes = null);
+    double ImagesPerSecond, TimeSpan Elapsed, double? ValidationLoss = null, double? ValidationAccuracy = null, long? ProcessMemoryBytes = null,
+    long? RetainedMemoryBytes = null);
 
 /// <summary>Predictions on a labelled set.</summary>
 public sealed record EvaluationResult(double Loss, double Accuracy, int[] Predictions, int[] Labels, int[] Indices, int Classes)

@@ -40,11 +40,15 @@ public sealed class DataLoaderTests
         using var scope = NewDisposeScope();
         var one = Run(new DataLoader(Data, Guide, new DataLoaderOptions { BatchSize = 50, Seed = 7, Workers = 1, Prefetch = 0 }), 3);
         var many = Run(new DataLoader(Data, Guide, new DataLoaderOptions { BatchSize = 50, Seed = 7, Workers = 4, Prefetch = 3 }), 3);
+        var inline = Run(new DataLoader(Data, Guide, new DataLoaderOptions { BatchSize = 50, Seed = 7, Workers = 0 }), 3);
         Assert.Equal(one.Count, many.Count);
+        Assert.Equal(one.Count, inline.Count);
         for (int b = 0; b < one.Count; b++)
         {
             Assert.Equal(one[b].Indices, many[b].Indices);
             Assert.True(one[b].Images.eq(many[b].Images).all().item<bool>(), $"batch {b} differs between 1 and 4 workers");
+            Assert.Equal(one[b].Indices, inline[b].Indices);
+            Assert.True(one[b].Images.eq(inline[b].Images).all().item<bool>(), $"batch {b} differs between a worker and the consumer's thread");
         }
         var nextEpoch = Run(new DataLoader(Data, Guide, new DataLoaderOptions { BatchSize = 50, Seed = 7 }), 4);
         Assert.NotEqual(one[0].Indices, nextEpoch[0].Indices);
@@ -97,7 +101,7 @@ public sealed class DataLoaderTests
     public void Bad_options_are_refused()
     {
         Assert.Throws<ArgumentOutOfRangeException>(() => new DataLoader(Data, null, new DataLoaderOptions { BatchSize = 0 }));
-        Assert.Throws<ArgumentOutOfRangeException>(() => new DataLoader(Data, null, new DataLoaderOptions { Workers = 0 }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new DataLoader(Data, null, new DataLoaderOptions { Workers = -1 }));
     }
 
 }
