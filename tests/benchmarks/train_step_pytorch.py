@@ -52,6 +52,19 @@ model.train()
 rates = []
 
 
+def peak_rss_mib():
+    """This process's own peak: VmHWM. ru_maxrss is not: Linux carries it over fork and exec, so a child of a bigger
+    process (the .NET benchmark that starts this script) would report its parent's peak."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def synchronize():
     if DEVICE.type == "cuda":
         torch.cuda.synchronize()
@@ -77,4 +90,4 @@ for _ in range(ROUNDS):
     rates.append(BATCHES * BATCH / (time.perf_counter() - start))
 where = torch.cuda.get_device_name(0) if DEVICE.type == "cuda" else f"BLAS {os.path.basename(os.path.dirname(BLAS))}"
 print(f"{MODEL}: torch {torch.__version__}, {DEVICE.type} {PRECISION}, {torch.get_num_threads()} threads, {where}, batch {BATCH}: images/s median {statistics.median(rates):.0f} "
-      f"(rounds: {', '.join(f'{r:.0f}' for r in rates)}), peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
+      f"(rounds: {', '.join(f'{r:.0f}' for r in rates)}), peak RSS {peak_rss_mib():.0f} MiB")
