@@ -10,7 +10,7 @@ namespace VisionLab.Cli.Commands;
 /// <summary>
 /// The training step measured round by round (forward, loss, backward, clipping, AdamW step; random 32x32 images in
 /// memory, ToTensor only, so the step and not the augmentation is timed), alternating with the guide's PyTorch step
-/// when asked. Also records memory: the resident set after a collection at the end of each round, and both peaks.
+/// when asked. Also records memory: the resident set after a collection (and a heap trim) at the end of each round, and both peaks.
 /// </summary>
 public static class TrainStepRounds
 {
@@ -40,9 +40,7 @@ public static class TrainStepRounds
             clock.Reset();
             trainer.TrainEpoch(loader, cancellationToken);
             ours.Add(batches * batchSize / clock.SinceFirstBatch.TotalSeconds);
-            GC.Collect();
-            GC.WaitForPendingFinalizers();
-            retained.Add(Environment.WorkingSet);
+            retained.Add(RetainedMemory.Measure());   // with NativeHeap's settings glibc keeps freed memory until trimmed
             if (!withPyTorch) continue;
             var reference = PyTorchReference.TrainStep(name, batches, batchSize, trainer.Precision);   // alternating: both see the same machine state
             theirs.Add(reference.ImagesPerSecond);

@@ -26,7 +26,7 @@ public sealed class Trainer : IDisposable
     {
         Options = options ?? new TrainerOptions();
         Options.Validate();
-        NativeHeap.Configure();   // a third faster on the CPU (page faults otherwise); idempotent, see NativeHeap
+        NativeHeap.Configure();   // CPU steps ~1.5x faster (no page faults on activations); idempotent, see NativeHeap
         Device = device ?? TorchEnvironment.DefaultDevice;
         Model = model;
         TensorCountCorrection.ForgetParameterDuplicates(Model);
