@@ -52,9 +52,19 @@ public static class ExecutedNotebookWriter
                 ["text"] = output.Data["text/plain"],
             };
         var data = new JsonObject();
-        foreach (var (mime, value) in output.Data) data[mime] = value;
+        foreach (var (mime, value) in output.Data) data[mime] = IsJson(mime) ? ParseOrKeep(value) : value;
         var json = new JsonObject { ["output_type"] = output.Kind, ["data"] = data, ["metadata"] = new JsonObject() };
         if (output.Kind == "execute_result") json["execution_count"] = executionCount;
         return json;
+    }
+
+    /// <summary>nbformat stores JSON MIME types (application/json, application/vnd.plotly.v1+json) as JSON, not text.</summary>
+    public static bool IsJson(string mimeType) =>
+        mimeType == "application/json" || (mimeType.StartsWith("application/", StringComparison.Ordinal) && mimeType.EndsWith("+json", StringComparison.Ordinal));
+
+    static JsonNode? ParseOrKeep(string value)
+    {
+        try { return JsonNode.Parse(value); }
+        catch (JsonException) { return JsonValue.Create(value); }
     }
 }

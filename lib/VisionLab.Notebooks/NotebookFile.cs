@@ -32,7 +32,8 @@ public static class NotebookFile
         return code;
     }
 
-    static string Source(JsonNode? source) => source switch
+    /// <summary>nbformat's multiline string: one string or an array of lines.</summary>
+    internal static string Source(JsonNode? source) => source switch
     {
         JsonArray lines => string.Concat(lines.Select(l => (string?)l)),
         JsonValue value => (string?)value ?? "",

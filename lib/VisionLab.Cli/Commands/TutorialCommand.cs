@@ -7,7 +7,7 @@ namespace VisionLab.Cli.Commands;
 
 /// <summary>
 /// `visionlab tutorial`: the main job. Executes the notebooks on the bundled data, offline, with live
-/// progress, writes them with their outputs to artifacts/, and prints a summary.
+/// progress, writes them with their outputs to artifacts/ and as an HTML book, and prints a summary.
 /// </summary>
 public static class TutorialCommand
 {
@@ -72,6 +72,10 @@ public static class TutorialCommand
                 r.Succeeded && r.Checks is { Failed: 0, Passed: > 0 } ? "[green]ok[/]" : "[red]" + Markup.Escape(r.Failure ?? "no checks ran") + "[/]");
         AnsiConsole.Write(table);
         AnsiConsole.MarkupLine($"Executed notebooks: {Markup.Escape(output.FullName)}");
+        // The book covers every executed chapter in the folder, so a run with --only refreshes its pages.
+        var book = Path.Combine(output.FullName, "book");
+        HtmlBook.Write(Directory.EnumerateFiles(output.FullName, "*.ipynb").Order(StringComparer.Ordinal), book);
+        AnsiConsole.MarkupLine($"HTML book (open in a browser, works offline): {Markup.Escape(Path.Combine(book, "index.html"))}");
         return results.All(r => r.Succeeded && r.Checks is { Failed: 0, Passed: > 0 }) ? 0 : 1;
     }
 }

@@ -7,13 +7,18 @@ namespace VisionLab.Interactive;
 
 /// <summary>
 /// Notebook formatters: image-like tensors show as pictures, other tensors as shape and values,
-/// Plotly charts as interactive HTML. Counts what it rendered so notebooks can check it.
+/// Plotly charts as the Plotly MIME bundle plus HTML that brings its own plotly.js (<see cref="PlotlyOutput"/>).
+/// Counts what it rendered so notebooks can check it.
 /// </summary>
 public static class DisplayFormatters
 {
     static int _imagesRendered, _chartsRendered, _registered;
 
     public static int ImagesRendered => _imagesRendered;
+    /// <summary>
+    /// Charts a browser can draw: the figure has at least one trace with data, and plotly.js reached the page
+    /// with it or with an earlier chart. (Whether a browser did draw them is checked in a real browser by CI.)
+    /// </summary>
     public static int ChartsRendered => _chartsRendered;
 
     public static void Register()
@@ -22,6 +27,9 @@ public static class DisplayFormatters
         Formatter.Register<Tensor>((tensor, writer) => writer.Write(TensorHtml(tensor)), HtmlFormatter.MimeType);
         Formatter.Register<Tensor>((tensor, writer) => writer.Write(TensorText(tensor)), PlainTextFormatter.MimeType);
         Formatter.Register<GenericChart>((chart, writer) => writer.Write(ChartHtml(chart)), HtmlFormatter.MimeType);
+        Formatter.Register<GenericChart>((chart, writer) => writer.Write(PlotlyOutput.FigureJson(chart)), PlotlyOutput.MimeType);
+        // Both travel with every chart: VS Code and JupyterLab draw the MIME bundle, Jupyter Notebook the HTML.
+        Formatter.SetPreferredMimeTypesFor(typeof(GenericChart), HtmlFormatter.MimeType, PlotlyOutput.MimeType);
         Formatter.Register<NotebookChecks>((checks, writer) => writer.Write(checks.ToHtml()), HtmlFormatter.MimeType);
     }
 
@@ -44,9 +52,23 @@ public static class DisplayFormatters
 
     public static string ChartHtml(GenericChart chart)
     {
-        var html = GenericChart.toChartHTML(chart);
-        Interlocked.Increment(ref _chartsRendered);
+        var html = PlotlyOutput.Html(chart);
+        if (IsDrawable(PlotlyOutput.FigureJson(chart))) Interlocked.Increment(ref _chartsRendered);
         return html;
+    }
+
+    /// <summary>True when the figure JSON parses and one of its traces has values to draw.</summary>
+    public static bool IsDrawable(string figureJson)
+    {
+        try
+        {
+            using var figure = System.Text.Json.JsonDocument.Parse(figureJson);
+            return figure.RootElement.TryGetProperty("data", out var traces) && traces.EnumerateArray().Any(HasValues);
+        }
+        catch (System.Text.Json.JsonException) { return false; }
+
+        static bool HasValues(System.Text.Json.JsonElement trace) =>
+            new[] { "x", "y", "z", "values" }.Any(key => trace.TryGetProperty(key, out var v) && v.ValueKind == System.Text.Json.JsonValueKind.Array && v.GetArrayLength() > 0);
     }
 
     static string Describe(Tensor t) => $"Tensor [{string.Join(", ", t.shape)}] {t.dtype} on {t.device}";

@@ -17,6 +17,7 @@ public static class NotebookSetup
         FSharpCoreRedirect.Install();
         TorchNative.EnsureLoaded();
         DisplayFormatters.Register();
+        PlotlyOutput.ResetLibrary();   // a new notebook page: its first chart brings plotly.js
         var info = TorchEnvironment.Describe();
         TensorBaseline = LiveTensors.Count();
         return new NotebookEnvironment(RunProfiles.Current, info);
