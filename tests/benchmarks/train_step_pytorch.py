@@ -28,7 +28,7 @@ BATCH = int(sys.argv[4]) if len(sys.argv) > 4 else 128
 PRECISION = sys.argv[5] if len(sys.argv) > 5 else "fp32"
 DEVICE = torch.device("cuda" if torch.cuda.is_available() else "cpu")
 if PRECISION != "fp32" and DEVICE.type != "cuda":
-    sys.exit(f"{PRECISION} needs CUDA: the guide's autocast/GradScaler are CUDA APIs (NOTES.md bug 7)")
+    sys.exit(f"{PRECISION} needs CUDA: the guide's autocast/GradScaler are CUDA APIs (docs/guide-errata.md, erratum 7)")
 AUTOCAST_TYPE = {"fp16": torch.float16, "bf16": torch.bfloat16}.get(PRECISION)
 BLAS = os.path.realpath("/usr/lib/x86_64-linux-gnu/libblas.so.3")
 if not torch.cuda.is_available() and "openblas" not in BLAS and "blis" not in BLAS and "mkl" not in BLAS:

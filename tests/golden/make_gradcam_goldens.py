@@ -2,7 +2,7 @@
 
     /usr/bin/python3 tests/golden/make_gradcam_goldens.py
 Writes tests/VisionLab.Tests/Golden/gradcam.json. The reference is the textbook definition, computed with
-autograd instead of the guide's hooks (NOTES.md bug 5): CAM = ReLU(sum_k mean(dY_c/dA_k) * A_k), unscaled.
+autograd instead of the guide's hooks (docs/guide-errata.md, erratum 5): CAM = ReLU(sum_k mean(dY_c/dA_k) * A_k), unscaled.
 """
 import json
 import os

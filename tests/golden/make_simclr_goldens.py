@@ -1,5 +1,5 @@
 """Golden values for SimCLR: the NT-Xent loss (a reference implementation of the standard formula), the guide's own
-contrastive_loss (NOTES.md bug 4), and the guide's SimCLR model on shared weights.
+contrastive_loss (docs/guide-errata.md, erratum 4), and the guide's SimCLR model on shared weights.
 
     /usr/bin/python3 tests/golden/make_simclr_goldens.py
 Writes tests/VisionLab.Tests/Golden/simclr.json.
@@ -54,7 +54,7 @@ for name, n, d in (("b8_d16", 8, 16), ("b5_d3", 5, 3)):
         cases.append({"name": f"{name}_t{temperature}", "z1": record(z1), "z2": record(z2), "temperature": temperature,
                       "nt_xent": loss.item()})
 
-# The guide's loss against the standard one on identical views (NOTES.md: 1.38 vs about 1.06 at B = 8, T = 0.5).
+# The guide's loss against the standard one on identical views (docs/guide-errata.md, erratum 4: 1.38 vs about 1.06 at B = 8, T = 0.5).
 guide_model = SimCLR(ModernCNN(10))
 z = torch.randn(8, 128)
 identical = {"z": record(z), "temperature": 0.5, "guide_loss": guide_model.contrastive_loss(z, z, 0.5).item(),

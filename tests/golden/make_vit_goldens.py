@@ -2,7 +2,7 @@
 
     /usr/bin/python3 tests/golden/make_vit_goldens.py
 Writes tests/VisionLab.Tests/Golden/vit.json. The guide's own visualize_attention cannot produce weights
-(nn.TransformerEncoderLayer calls its attention with need_weights=False, NOTES.md bug 3), so the reference
+(nn.TransformerEncoderLayer calls its attention with need_weights=False, docs/guide-errata.md, erratum 3), so the reference
 weights come from calling each layer's self_attn with need_weights=True before running the layer.
 """
 import json

@@ -6,7 +6,7 @@ namespace VisionLab.SelfSupervised;
 /// SimCLR's normalized temperature-scaled cross-entropy (Chen et al. 2020, eq. 1), averaged over all 2N anchors.
 /// Each embedding's positive is the other view of its image; the other 2N - 2 embeddings are its negatives; its
 /// similarity with itself is excluded. (The guide's contrastive_loss labels that self-similarity as the positive
-/// for the first N rows: NOTES.md bug 4.)
+/// for the first N rows: docs/guide-errata.md, erratum 4.)
 /// </summary>
 public static class NtXent
 {

@@ -5,7 +5,7 @@ namespace VisionLab.Training;
 
 /// <summary>
 /// Classification: cross-entropy with label smoothing, and MixUp/CutMix decided per batch with the options'
-/// probability, scored against this batch's own targets (the guide reused an earlier batch's: NOTES.md bug 2).
+/// probability, scored against this batch's own targets (the guide reused an earlier batch's: docs/guide-errata.md, erratum 2).
 /// </summary>
 public sealed class SupervisedObjective(TrainerOptions options) : ITrainingObjective
 {

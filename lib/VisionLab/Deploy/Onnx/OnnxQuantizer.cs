@@ -48,7 +48,7 @@ public sealed record QuantizationOptions
 /// calibrate every activation's range on sample batches with ONNX Runtime, then put QuantizeLinear/DequantizeLinear
 /// pairs (uint8, asymmetric) on every float activation, store Conv/Gemm/MatMul weights as int8 with one scale per
 /// output channel (symmetric) and their biases as int32 at scale input·weight. (The guide's eager-mode quantization
-/// never worked: NOTES.md bug 6.)
+/// never worked: docs/guide-errata.md, erratum 6.)
 /// </summary>
 public static class OnnxQuantizer
 {
