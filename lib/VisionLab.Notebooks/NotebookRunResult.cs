@@ -21,6 +21,18 @@ public sealed record NotebookRunResult(
     string? Failure)
 {
     public string Name => System.IO.Path.GetFileNameWithoutExtension(Path);
+
+    /// <summary>"description: detail" of each failed check the notebook printed.</summary>
+    public IReadOnlyList<string> FailedChecks { get; init; } = [];
+
+    /// <summary>What went wrong, in lines short enough for a summary: each failed check, or the failing cell's first line.</summary>
+    public IReadOnlyList<string> FailureSummary()
+    {
+        if (FailedChecks.Count > 0) return FailedChecks.Select(c => "check failed: " + c).ToList();
+        if (Failure is null) return Checks is { Passed: > 0 } ? [] : ["no checks ran"];
+        var first = Failure.Split('\n', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)[0];
+        return [first.Length > 240 ? first[..237] + "..." : first];
+    }
     public bool Succeeded => Failure is null;
 
     public IEnumerable<CellOutput> AllOutputs => Cells.SelectMany(c => c.Outputs);

@@ -73,7 +73,7 @@ public static partial class NotebookRunner
             OneAtATime.Release();
         }
         var checks = FindChecks(cells);
-        return new NotebookRunResult(path, cells, codeCells.Count, clock.Elapsed, checks, left, failure);
+        return new NotebookRunResult(path, cells, codeCells.Count, clock.Elapsed, checks, left, failure) { FailedChecks = FindFailedChecks(cells) };
     }
 
     static async Task<CellResult> RunCellAsync(Kernel kernel, int index, string firstLine, string source, CancellationToken token, TimeSpan limit)
@@ -132,6 +132,14 @@ public static partial class NotebookRunner
 
     [GeneratedRegex(@"\[visionlab-checks\] notebook=(\S+) passed=(\d+) failed=(\d+)")]
     private static partial Regex ChecksLine();
+
+    [GeneratedRegex(@"^\[visionlab-check-failed\] (.*)$", RegexOptions.Multiline)]
+    private static partial Regex FailedCheckLine();
+
+    static List<string> FindFailedChecks(IEnumerable<CellResult> cells) =>
+        cells.SelectMany(c => c.Outputs).Where(o => o.Kind == "stream:stdout")
+            .SelectMany(o => FailedCheckLine().Matches(o.Data["text/plain"]).Select(m => m.Groups[1].Value.TrimEnd('\r')))
+            .ToList();
 
     static ChecksSummary? FindChecks(IEnumerable<CellResult> cells)
     {

@@ -19,6 +19,21 @@ public sealed class HostTests
     }
 
     [Fact]
+    public async Task Failed_checks_come_back_one_line_each_for_the_tutorials_summary()
+    {
+        using var scratch = new Repository.ScratchFolder();
+        var result = await Run(scratch.Write("failing.ipynb", TestNotebooks.Make([
+            TestNotebooks.Bootstrap,
+            """
+            new VisionLab.Interactive.NotebookChecks("scratch").That("fine", true).AtLeast("accuracy", 0.42, 0.8)
+                .That("two\nlines", false, "detail").Verify()
+            """])));
+        Assert.False(result.Succeeded);
+        Assert.Equal(["accuracy: 0.42 (floor 0.8)", "two lines: detail"], result.FailedChecks);
+        Assert.Equal(["check failed: accuracy: 0.42 (floor 0.8)", "check failed: two lines: detail"], result.FailureSummary());
+    }
+
+    [Fact]
     public async Task A_throwing_cell_fails_the_notebook_and_is_named()
     {
         using var scratch = new Repository.ScratchFolder();
@@ -91,7 +106,7 @@ public sealed class HostTests
         var result = await Run(scratch.Write("unbuilt.ipynb", TestNotebooks.Make([TestNotebooks.Bootstrap, TestNotebooks.Checks])));
         Assert.NotNull(result.Failure);
         Assert.Contains("cell 0", result.Failure);
-        Assert.Contains("Run `dotnet build` in the repository root", result.Failure);
+        Assert.Contains("Run `dotnet build` (or `dotnet build -c Release`) in the repository root", result.Failure);
     }
 
     [Fact]

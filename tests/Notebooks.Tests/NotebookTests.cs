@@ -38,7 +38,7 @@ public sealed class NotebookTests(ITestOutputHelper output)
         foreach (var (name, source) in firstCells)
         {
             Assert.True(source == firstCells[0].Source, $"{name}'s first code cell differs from {firstCells[0].Name}'s: every notebook loads the library the same way.");
-            Assert.Contains("#r \"../lib/VisionLab/bin/Debug/net10.0/VisionLab.dll\"", source);
+            Assert.Contains("#r \"../lib/VisionLab/bin/net10.0/VisionLab.dll\"", source);
             Assert.Contains("NotebookSetup.Run()", source);
         }
     }

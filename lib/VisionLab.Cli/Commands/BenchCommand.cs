@@ -78,7 +78,7 @@ public static class BenchCommand
         var images = new Option<int>("--images") { DefaultValueFactory = _ => 4000, Description = "Images per measured epoch." };
         var rounds = new Option<int>("--rounds") { DefaultValueFactory = _ => 3, Description = "Measured epochs per setting; the median is reported." };
         var policy = new Option<string>("--policy") { DefaultValueFactory = _ => "guide", Description = "AutoAugment policy: guide, or cifar10 (what tests/benchmarks/pipeline_torchvision.py runs)." };
-        policy.AcceptOnlyFromAmong("guide", "cifar10");
+        policy.OneOf("guide", "cifar10");
         var command = new Command("pipeline", "Images/s of the guide's full augmentation pipeline (crop, flip, jitter, rotation, AutoAugment, normalize, batching).")
             { batchSize, workers, images, rounds, policy };
         command.SetAction((parse, cancellation) =>

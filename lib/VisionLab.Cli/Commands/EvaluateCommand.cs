@@ -16,7 +16,8 @@ public static class EvaluateCommand
     {
         var weights = new Argument<FileInfo>("weights") { Description = "The weights: " + WeightFiles.Description + "." };
         var model = new Option<string>("--model") { DefaultValueFactory = _ => "modern-cnn", Description = ModelCatalog.Names };
-        var dataset = new Option<string>("--dataset") { DefaultValueFactory = _ => "fashion-mnist", Description = DatasetCatalog.Names };
+        model.OneOf(ModelCatalog.Entries);
+        var dataset = new Option<string>("--dataset") { DefaultValueFactory = _ => "fashion-mnist", Description = DatasetCatalog.Names }.DatasetName();
         var command = new Command("evaluate", "Evaluate trained weights on a test set.") { weights, model, dataset };
         command.SetAction((parse, cancellation) =>
         {

@@ -17,28 +17,34 @@ public static class ExportCommand
     {
         var weights = new Argument<FileInfo>("weights") { Description = "The trained weights: " + WeightFiles.Description + "." };
         var model = new Option<string>("--model") { DefaultValueFactory = _ => "modern-cnn", Description = ModelCatalog.Names };
-        var dataset = new Option<string>("--dataset") { DefaultValueFactory = _ => "fashion-mnist-bundled", Description = "The dataset the model was trained on (class names, preprocessing, INT8 calibration images). " + DatasetCatalog.Names };
+        model.OneOf(ModelCatalog.Entries);
+        var dataset = new Option<string>("--dataset") { DefaultValueFactory = _ => "fashion-mnist-bundled", Description = "The dataset the model was trained on (class names, preprocessing, INT8 calibration images). " + DatasetCatalog.Names }.DatasetName();
         var format = new Option<string>("--format") { DefaultValueFactory = _ => "onnx", Description = "onnx, onnx-int8, pytorch or safetensors." };
+        format.OneOf("onnx", "onnx-int8", "pytorch", "safetensors");
         var output = new Option<FileInfo?>("--output") { Description = "The file to write (default: beside the weights, named by format)." };
         var calibration = new Option<CalibrationMethod>("--calibration") { DefaultValueFactory = _ => CalibrationMethod.MinMax, Description = "INT8 activation ranges: MinMax or Percentile." };
-        var calibrationImages = new Option<int>("--calibration-images") { DefaultValueFactory = _ => 512, Description = "Training images used to calibrate INT8 ranges." };
+        var calibrationImages = new Option<int>("--calibration-images") { DefaultValueFactory = _ => 512, Description = "Training images used to calibrate INT8 ranges." }.AtLeast(1);
         var command = new Command("export", "Export trained weights for deployment.") { weights, model, dataset, format, output, calibration, calibrationImages };
         command.SetAction((parse, cancellation) =>
         {
             var file = parse.GetValue(weights)!;
             string kind = parse.GetValue(format)!;
-            var data = DatasetCatalog.Load(parse.GetValue(dataset)!, cancellationToken: cancellation);
-            using var network = ModelCatalog.Create(parse.GetValue(model)!, data.Test.Classes.Count);
-            WeightFiles.Load(network, file.FullName);
-            network.eval();
             string target = parse.GetValue(output)?.FullName ?? Path.Combine(file.DirectoryName!, kind switch
             {
                 "onnx" => "model.onnx",
                 "onnx-int8" => "model-int8.onnx",
                 "pytorch" => "model.pt",
-                "safetensors" => "model.safetensors",
-                _ => throw new ArgumentException($"Unknown format '{kind}': use onnx, onnx-int8, pytorch or safetensors."),
+                _ => "model.safetensors",
             });
+            // The name must say what the file holds: predict and evaluate pick the engine by it.
+            var expected = kind switch { "onnx" or "onnx-int8" => ".onnx", "pytorch" => ".pt", _ => ".safetensors" };
+            if (!Path.GetExtension(target).Equals(expected, StringComparison.OrdinalIgnoreCase) && !(kind == "pytorch" && Path.GetExtension(target) is ".pth"))
+                throw new UsageException($"--output {target}: a {kind} file needs the extension {expected}.");
+            ProbeWritable(target);
+            var data = DatasetCatalog.Load(parse.GetValue(dataset)!, cancellationToken: cancellation);
+            using var network = ModelCatalog.Create(parse.GetValue(model)!, data.Test.Classes.Count);
+            WeightFiles.Load(network, file.FullName);
+            network.eval();
             var preprocessing = InputPreprocessing.For(data);
             var options = new OnnxExportOptions { Metadata = Predictor.OnnxExportMetadata(data.Test.Classes, preprocessing) };
             var shape = OnnxExporter.DefaultInputShape(network);
@@ -57,14 +63,30 @@ public static class ExportCommand
                     }
                     break;
                 default:
-                    if (Path.GetExtension(target) is var extension && kind == "safetensors" != (extension == ".safetensors"))
-                        throw new ArgumentException($"{target}: a {kind} file needs the extension {(kind == "safetensors" ? ".safetensors" : ".pt")}.");
                     PyTorchWeights.Save(network, target);
+                    WeightFiles.WriteRecord(network, target);
                     break;
             }
             AnsiConsole.MarkupLine($"Wrote {Markup.Escape(target)} ({new FileInfo(target).Length / 1024.0 / 1024.0:F1} MiB)");
             return Task.FromResult(0);
         });
         return command;
+    }
+
+    /// <summary>An unwritable destination is found before the export's work, not after it.</summary>
+    static void ProbeWritable(string target)
+    {
+        var folder = Path.GetDirectoryName(Path.GetFullPath(target))!;
+        try
+        {
+            Directory.CreateDirectory(folder);
+            var probe = Path.Combine(folder, $".visionlab-write-test.{Environment.ProcessId}");
+            File.WriteAllText(probe, "");
+            File.Delete(probe);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new UsageException($"--output {target}: the folder {folder} cannot be written ({e.Message}).");
+        }
     }
 }

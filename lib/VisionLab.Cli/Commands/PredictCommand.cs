@@ -14,15 +14,19 @@ public static class PredictCommand
         var inputs = new Argument<string[]>("images") { Description = "Image files and/or folders of images (PNG, JPEG, BMP, GIF, TGA, TIFF, WebP, PBM).", Arity = ArgumentArity.OneOrMore };
         var weights = new Option<FileInfo>("--weights") { Description = "An ONNX file from `visionlab export`, or " + WeightFiles.Description + ".", Required = true };
         var model = new Option<string>("--model") { DefaultValueFactory = _ => "modern-cnn", Description = "For weights files: " + ModelCatalog.Names };
-        var dataset = new Option<string>("--dataset") { DefaultValueFactory = _ => "fashion-mnist-bundled", Description = "For weights files: the training dataset (class names and preprocessing). " + DatasetCatalog.Names };
-        var topK = new Option<int>("--top") { DefaultValueFactory = _ => 3, Description = "Classes to show per image." };
-        var command = new Command("predict", "Classify images with a trained model.") { inputs, weights, model, dataset, topK };
+        model.OneOf(ModelCatalog.Entries);
+        var dataset = new Option<string>("--dataset") { DefaultValueFactory = _ => "fashion-mnist-bundled", Description = "For weights files: the training dataset (class names and preprocessing). " + DatasetCatalog.Names }.DatasetName();
+        var topK = new Option<int>("--top") { DefaultValueFactory = _ => 3, Description = "Classes to show per image." }.AtLeast(1);
+        var maxPixels = new Option<long>("--max-pixels") { DefaultValueFactory = _ => 40_000_000, Description = "Images with more pixels are refused before decoding (decompression bombs)." }.AtLeast(1);
+        var command = new Command("predict", "Classify images with a trained model.") { inputs, weights, model, dataset, topK, maxPixels };
         command.SetAction((parse, cancellation) =>
         {
             var files = new List<string>();
             foreach (var input in parse.GetValue(inputs)!)
                 if (Directory.Exists(input)) files.AddRange(Predictor.ImagesIn(input));
                 else files.Add(input);   // a missing file is reported in its row, with the others predicted
+            if (files.Count == 0)
+                throw new UsageException($"No images in {string.Join(", ", parse.GetValue(inputs)!)} (looked for {string.Join(" ", ImageFolderDataset.Extensions)}).");
             var weightsFile = parse.GetValue(weights)!;
             TorchSharp.torch.nn.Module<TorchSharp.torch.Tensor, TorchSharp.torch.Tensor>? network = null;
             Predictor predictor;
@@ -37,6 +41,7 @@ public static class PredictCommand
             using (predictor)
             using (network)
             {
+                predictor.MaxPixels = parse.GetValue(maxPixels);
                 var results = predictor.Predict(files, parse.GetValue(topK), cancellationToken: cancellation);
                 var table = new Table().AddColumns("image", "prediction");
                 foreach (var r in results)
@@ -46,7 +51,7 @@ public static class PredictCommand
                 AnsiConsole.Write(table);
                 int failed = results.Count(r => !r.Succeeded);
                 AnsiConsole.MarkupLine($"{results.Count - failed} of {results.Count} image(s) predicted with {Markup.Escape(predictor.Source)}" + (failed > 0 ? $"; [red]{failed} could not be read[/]" : ""));
-                return Task.FromResult(failed > 0 ? 2 : 0);
+                return Task.FromResult(failed > 0 ? CliErrors.PartialFailure : CliErrors.Success);
             }
         });
         return command;

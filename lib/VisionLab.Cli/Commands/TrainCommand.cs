@@ -18,39 +18,55 @@ public static class TrainCommand
     public static Command Create()
     {
         var model = new Option<string>("--model") { DefaultValueFactory = _ => "modern-cnn", Description = ModelCatalog.Names };
-        var dataset = new Option<string>("--dataset") { DefaultValueFactory = _ => "fashion-mnist", Description = DatasetCatalog.Names };
+        model.OneOf(ModelCatalog.Entries);
+        var dataset = new Option<string>("--dataset") { DefaultValueFactory = _ => "fashion-mnist", Description = DatasetCatalog.Names }.DatasetName();
         var epochs = new Option<int>("--epochs")
         {
             DefaultValueFactory = _ => 15,
             Description = "Total epochs (a resumed run continues up to this number). 15 reach 92 % on the full Fashion-MNIST.",
         };
-        var batchSize = new Option<int>("--batch-size") { DefaultValueFactory = _ => 128 };
-        var learningRate = new Option<double>("--lr") { DefaultValueFactory = _ => 3e-4, Description = "AdamW learning rate (the guide: 3e-4)." };
+        epochs.AtLeast(1);
+        var batchSize = new Option<int>("--batch-size") { DefaultValueFactory = _ => 128 }.AtLeast(1);
+        var learningRate = new Option<double>("--lr") { DefaultValueFactory = _ => 3e-4, Description = "AdamW learning rate (the guide: 3e-4)." }.Positive();
         var augment = new Option<string>("--augment")
         {
             DefaultValueFactory = _ => "auto",
             Description = "auto (light for grayscale 28x28 data such as Fashion-MNIST, guide otherwise), guide (the guide's full pipeline with AutoAugment: made for colour photos), light (crop and flip) or none.",
         };
-        var mixup = new Option<double>("--mixup") { DefaultValueFactory = _ => 0.5, Description = "Probability that a batch is mixed with MixUp (0 turns it off)." };
+        augment.OneOf("auto", "guide", "light", "none");
+        var mixup = new Option<double>("--mixup") { DefaultValueFactory = _ => 0.5, Description = "Probability that a batch is mixed with MixUp (0 turns it off)." }.Between(0, 1);
         var restartPeriod = new Option<int?>("--restart-period")
         {
             Description = "Epochs in the first warm-restart cycle (T_0; each next cycle is twice as long). Default: the number of " +
                           "epochs, one cycle that ends where the learning rate is lowest (the guide's 10 does that for 10 epochs). " +
                           "A resumed run needs the same value: give it explicitly when resuming with more epochs.",
         };
+        restartPeriod.AtLeast(1);
         var precision = new Option<Precision>("--precision") { DefaultValueFactory = _ => Precision.Auto, Description = "Auto, Float32, Float16 or BFloat16." };
-        var accumulation = new Option<int>("--accumulation") { DefaultValueFactory = _ => 1, Description = "Batches per optimiser step." };
+        var accumulation = new Option<int>("--accumulation") { DefaultValueFactory = _ => 1, Description = "Batches per optimiser step." }.AtLeast(1);
         var seed = new Option<int>("--seed") { DefaultValueFactory = _ => 0 };
-        var limit = new Option<int?>("--limit") { Description = "Use only the first N training images." };
+        var limit = new Option<int?>("--limit") { Description = "Use only the first N training images." }.AtLeast(1);
         var output = new Option<DirectoryInfo>("--output") { DefaultValueFactory = _ => new DirectoryInfo(Path.Combine("artifacts", "train")), Description = "Checkpoint, weights and metrics go here." };
         var resume = new Option<FileInfo?>("--resume") { Description = "A checkpoint to continue from (same recipe)." };
+        var overwrite = new Option<bool>("--overwrite") { Description = "Start afresh in an --output folder that holds an earlier run's checkpoint or weights (replacing them)." };
         var export = new Option<string[]>("--export") { Description = "Also write the final weights as: pytorch (state_dict .pt), safetensors.", AllowMultipleArgumentsPerToken = true };
+        export.OneOf("pytorch", "safetensors");
         var command = new Command("train", "Train a model with the guide's recipe and report test accuracy after each epoch.")
-            { model, dataset, epochs, batchSize, learningRate, augment, mixup, restartPeriod, precision, accumulation, seed, limit, output, resume, export };
+            { model, dataset, epochs, batchSize, learningRate, augment, mixup, restartPeriod, precision, accumulation, seed, limit, output, resume, overwrite, export };
         command.SetAction((parse, cancellation) =>
         {
+            // The output folder first: unwritable, in use or holding another run is found before any work starts.
+            using var folder = RunFolder.Claim(parse.GetValue(output)!.FullName, "--output");
+            foreach (var stale in folder.RemovedStaleFiles) AnsiConsole.MarkupLine($"Removed {Markup.Escape(stale)}, left by a run that was killed while writing.");
+            var checkpointPath = Path.Combine(folder.FullPath, "checkpoint.ckpt");
+            var earlier = new[] { checkpointPath, Path.Combine(folder.FullPath, "model.bin") }.Where(File.Exists).ToList();
+            if (earlier.Count > 0 && parse.GetValue(resume) is null && !parse.GetValue(overwrite))
+                throw new UsageException($"{folder.FullPath} already holds a run ({string.Join(", ", earlier.Select(Path.GetFileName))}): continue it with " +
+                                         $"--resume {checkpointPath}, replace it with --overwrite, or choose another --output.");
             var data = DatasetCatalog.Load(parse.GetValue(dataset)!, cancellationToken: cancellation);
             var trainSet = DatasetSubset.Of(data.Train, parse.GetValue(limit));
+            if (data.Train.Classes.Count < 2)
+                AnsiConsole.MarkupLine($"[yellow]warning:[/] {Markup.Escape(data.Name)} has one class ({Markup.Escape(data.Train.Classes.FirstOrDefault() ?? "")}): every prediction is right, so its accuracy says nothing. Put each class's images in a subfolder of their own.");
             var options = new TrainerOptions
             {
                 LearningRate = parse.GetValue(learningRate), RestartPeriod = parse.GetValue(restartPeriod) ?? parse.GetValue(epochs), MixProbability = parse.GetValue(mixup), Precision = parse.GetValue(precision),
@@ -63,12 +79,10 @@ public static class TrainCommand
                 "guide" => GuidePipeline.Train(data.Grayscale28),
                 "light" => GuidePipeline.Light(data.Grayscale28),
                 "none" => GuidePipeline.Evaluate(data.Grayscale28),
-                var other => throw new ArgumentException($"Unknown augmentation '{other}': use guide, light or none."),
+                var other => throw new UsageException($"--augment: unknown augmentation '{other}': use auto, guide, light or none."),
             };
             var trainLoader = new DataLoader(trainSet, trainTransform, loaderOptions);
             var testLoader = new DataLoader(data.Test, GuidePipeline.Evaluate(data.Grayscale28), loaderOptions with { BatchSize = 256, Shuffle = false });
-            var folder = parse.GetValue(output)!;
-            folder.Create();
 
             manual_seed(parse.GetValue(seed));
             using var network = ModelCatalog.Create(parse.GetValue(model)!, data.Train.Classes.Count);
@@ -81,7 +95,6 @@ public static class TrainCommand
             AnsiConsole.MarkupLine($"{Markup.Escape(parse.GetValue(model)!)} ({ModelSummary.ParameterCount(network):N0} parameters) on {Markup.Escape(data.Name)}: " +
                                    $"{trainSet.Count} training, {data.Test.Count} test images; {Markup.Escape(TorchEnvironment.Describe().ToString())}");
             AnsiConsole.MarkupLine(Markup.Escape($"{trainer.PrecisionNote} Augmentation: {augmentation}; MixUp on {options.MixProbability:P0} of the batches."));
-            var checkpointPath = Path.Combine(folder.FullName, "checkpoint.ckpt");
             trainer.Callbacks.Add(new RetainedMemory());
             trainer.Callbacks.Add(new CheckpointEveryEpoch(checkpointPath));
             int remaining = Math.Max(0, parse.GetValue(epochs) - trainer.Epoch);
@@ -105,22 +118,20 @@ public static class TrainCommand
                 return Task.FromResult(130);
             }
 
-            network.save(Path.Combine(folder.FullName, "model.bin"));
-            File.WriteAllText(Path.Combine(folder.FullName, "metrics.json"), JsonSerializer.Serialize(trainer.History, new JsonSerializerOptions { WriteIndented = true }));
+            var weightsPath = Path.Combine(folder.FullPath, "model.bin");
+            network.save(weightsPath);
+            WeightFiles.WriteRecord(network, weightsPath);
+            File.WriteAllText(Path.Combine(folder.FullPath, "metrics.json"), JsonSerializer.Serialize(trainer.History, new JsonSerializerOptions(Checkpoint.Json) { WriteIndented = true }));
             foreach (var format in parse.GetValue(export) ?? [])
             {
-                var path = Path.Combine(folder.FullName, format switch
-                {
-                    "pytorch" => "model.pt",
-                    "safetensors" => "model.safetensors",
-                    _ => throw new ArgumentException($"Unknown export format '{format}': use pytorch or safetensors."),
-                });
+                var path = Path.Combine(folder.FullPath, format == "safetensors" ? "model.safetensors" : "model.pt");
                 PyTorchWeights.Save(network, path);
+                WeightFiles.WriteRecord(network, path);
                 AnsiConsole.MarkupLine($"Exported {Markup.Escape(path)}");
             }
             var final = trainer.History.LastOrDefault();
             AnsiConsole.MarkupLine($"Done in {(DateTime.UtcNow - started).TotalMinutes:F1} min: test accuracy [bold]{final?.ValidationAccuracy:P2}[/] after {trainer.Epoch} epoch(s). " +
-                                   $"Files in {Markup.Escape(folder.FullName)}.");
+                                   $"Files in {Markup.Escape(folder.FullPath)}.");
             return Task.FromResult(0);
         });
         return command;

@@ -14,7 +14,7 @@ public static class TutorialCommand
     public static Command Create()
     {
         var profile = new Option<string>("--profile") { Description = "smoke (CI: tiny data, very short runs), default or full.", DefaultValueFactory = _ => "default" };
-        profile.AcceptOnlyFromAmong("smoke", "default", "full");
+        profile.OneOf("smoke", "default", "full");
         var only = new Option<string[]>("--only") { Description = "Run only notebooks whose number is given, e.g. --only 00 --only 02.", AllowMultipleArgumentsPerToken = false };
         var output = new Option<DirectoryInfo>("--output") { Description = "Where executed notebooks go.", DefaultValueFactory = _ => new DirectoryInfo(Path.Combine(Locations.Root, "artifacts", "notebooks")) };
         var timeout = new Option<int>("--timeout") { Description = "Per-notebook limit in minutes.", DefaultValueFactory = _ => 60 };
@@ -37,30 +37,46 @@ public static class TutorialCommand
         AnsiConsole.MarkupLine($"Running {notebooks.Count} notebook(s), profile [bold]{profile.ToString().ToLowerInvariant()}[/]; " +
                                $"{Markup.Escape(TorchEnvironment.Describe().ToString())}");
         var results = new List<NotebookRunResult>();
-        await AnsiConsole.Progress()
-            .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new SpinnerColumn())
-            .StartAsync(async progress =>
+        async Task<NotebookRunResult> Run(string path, IProgress<CellProgress> reporter)
+        {
+            var result = await NotebookRunner.RunAsync(path, new NotebookRunOptions
             {
-                foreach (var path in notebooks)
+                Profile = profile.ToString().ToLowerInvariant(), Timeout = timeout, Progress = reporter,
+            }, cancellation);
+            ExecutedNotebookWriter.Write(result, Path.Combine(output.FullName, Path.GetFileName(path)));
+            results.Add(result);
+            return result;
+        }
+        if (AnsiConsole.Profile.Capabilities.Interactive)
+            await AnsiConsole.Progress()
+                .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new SpinnerColumn())
+                .StartAsync(async progress =>
                 {
-                    var name = Path.GetFileNameWithoutExtension(path);
-                    var task = progress.AddTask(Markup.Escape(name), maxValue: NotebookFile.CodeCells(path).Count);
-                    var reporter = new Progress<CellProgress>(p =>
+                    foreach (var path in notebooks)
                     {
-                        task.Value = p.CodeCellNumber - 1;
-                        var line = p.FirstLine.Length > 40 ? p.FirstLine[..37] + "..." : p.FirstLine;
-                        task.Description = Markup.Escape($"{name}  cell {p.CodeCellNumber}/{p.CodeCellCount}: {line}");
-                    });
-                    var result = await NotebookRunner.RunAsync(path, new NotebookRunOptions
-                    {
-                        Profile = profile.ToString().ToLowerInvariant(), Timeout = timeout, Progress = reporter,
-                    }, cancellation);
-                    ExecutedNotebookWriter.Write(result, Path.Combine(output.FullName, Path.GetFileName(path)));
-                    task.Value = task.MaxValue;
-                    task.Description = Markup.Escape(name) + (result.Succeeded ? " [green]done[/]" : " [red]failed[/]");
-                    results.Add(result);
-                }
-            });
+                        var name = Path.GetFileNameWithoutExtension(path);
+                        var task = progress.AddTask(Markup.Escape(name), maxValue: NotebookFile.CodeCells(path).Count);
+                        var result = await Run(path, new Progress<CellProgress>(p =>
+                        {
+                            task.Value = p.CodeCellNumber - 1;
+                            task.Description = Markup.Escape($"{name}  cell {p.CodeCellNumber}/{p.CodeCellCount}: {Shorten(p.FirstLine, 40)}");
+                        }));
+                        task.Value = task.MaxValue;
+                        task.Description = Markup.Escape(name) + (Passed(result) ? " [green]done[/]" : " [red]failed[/]");
+                    }
+                });
+        else
+        {
+            // A log or CI: one plain line per cell and per notebook, never a redrawn display.
+            for (int n = 0; n < notebooks.Count; n++)
+            {
+                var name = Path.GetFileNameWithoutExtension(notebooks[n]);
+                Console.WriteLine($"[{n + 1}/{notebooks.Count}] {name}");
+                var result = await Run(notebooks[n], new SynchronousProgress<CellProgress>(p =>
+                    Console.WriteLine($"    cell {p.CodeCellNumber}/{p.CodeCellCount}: {Shorten(p.FirstLine, 70)}")));
+                Console.WriteLine($"    {(Passed(result) ? "done" : "FAILED")} in {result.Elapsed.TotalSeconds:F0} s");
+            }
+        }
 
         var table = new Table().AddColumns("notebook", "cells", "seconds", "checks", "result");
         foreach (var r in results)
@@ -69,13 +85,25 @@ public static class TutorialCommand
                 $"{r.Cells.Count}/{r.CodeCellCount}",
                 r.Elapsed.TotalSeconds.ToString("F1"),
                 r.Checks is { } c ? $"{c.Passed} passed, {c.Failed} failed" : "none",
-                r.Succeeded && r.Checks is { Failed: 0, Passed: > 0 } ? "[green]ok[/]" : "[red]" + Markup.Escape(r.Failure ?? "no checks ran") + "[/]");
+                Passed(r) ? "[green]ok[/]" : "[red]" + Markup.Escape(string.Join("\n", r.FailureSummary())) + "[/]");
         AnsiConsole.Write(table);
+        if (results.Any(r => !Passed(r)))
+            AnsiConsole.MarkupLine("Each failed notebook is written with its outputs, the failing cell's full error included: open it from the folder below.");
         AnsiConsole.MarkupLine($"Executed notebooks: {Markup.Escape(output.FullName)}");
         // The book covers every executed chapter in the folder, so a run with --only refreshes its pages.
         var book = Path.Combine(output.FullName, "book");
         HtmlBook.Write(Directory.EnumerateFiles(output.FullName, "*.ipynb").Order(StringComparer.Ordinal), book);
         AnsiConsole.MarkupLine($"HTML book (open in a browser, works offline): {Markup.Escape(Path.Combine(book, "index.html"))}");
-        return results.All(r => r.Succeeded && r.Checks is { Failed: 0, Passed: > 0 }) ? 0 : 1;
+        return results.All(Passed) ? 0 : 1;
+    }
+
+    static bool Passed(NotebookRunResult r) => r.Succeeded && r.Checks is { Failed: 0, Passed: > 0 };
+
+    static string Shorten(string line, int length) => line.Length > length ? line[..(length - 3)] + "..." : line;
+
+    /// <summary>Reports on the caller's thread, so plain lines come out in order.</summary>
+    sealed class SynchronousProgress<T>(Action<T> report) : IProgress<T>
+    {
+        public void Report(T value) => report(value);
     }
 }

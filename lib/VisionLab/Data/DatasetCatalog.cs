@@ -7,6 +7,9 @@ public static class DatasetCatalog
 {
     public const string Names = "fashion-mnist (best available), fashion-mnist-bundled, fashion-mnist-debian, cifar10, shapes (synthetic: 6 outlines, object masks), patterns (synthetic: 5 patterns on the object), folder:<path> (with train/ and test/ subfolders)";
 
+    /// <summary>Every name <see cref="Load"/> takes, besides folder:PATH.</summary>
+    public static IReadOnlyList<string> Entries { get; } = ["fashion-mnist", "fashion-mnist-bundled", "fashion-mnist-debian", "cifar10", "shapes", "patterns"];
+
     public const int ShapesTrainCount = 6000, ShapesTestCount = 1000;
 
     public static NamedDataset Load(string name, IProgress<DownloadProgress>? progress = null, CancellationToken cancellationToken = default)

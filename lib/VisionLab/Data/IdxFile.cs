@@ -37,10 +37,13 @@ public static class IdxFile
         if (dims is < 1 or > 4 || bytes.Length < 4 + 4 * dims)
             throw new InvalidDataException($"{name}: IDX header is truncated or has {dims} dimensions.");
         var shape = new int[dims];
-        long expected = 1;
+        Int128 expected = 1;   // up to four 31-bit dimensions: exact, where a long product could wrap to a small number
         for (int d = 0; d < dims; d++)
         {
-            shape[d] = checked((int)BinaryPrimitives.ReadUInt32BigEndian(bytes[(4 + 4 * d)..]));
+            uint dimension = BinaryPrimitives.ReadUInt32BigEndian(bytes[(4 + 4 * d)..]);
+            if (dimension > int.MaxValue)
+                throw new InvalidDataException($"{name}: IDX dimension {d} is {dimension}, larger than any IDX file (corrupt header).");
+            shape[d] = (int)dimension;
             expected *= shape[d];
         }
         int header = 4 + 4 * dims;

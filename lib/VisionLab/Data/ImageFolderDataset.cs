@@ -6,7 +6,7 @@ using static TorchSharp.torch;
 namespace VisionLab.Data;
 
 /// <summary>An image file too large to decode safely.</summary>
-public sealed class ImageTooLargeException(string message) : Exception(message);
+public sealed class ImageTooLargeException(string message) : Core.ActionableException(message);
 
 /// <summary>
 /// Your own images: one subfolder per class (root/cat/*.jpg, root/dog/*.png), decoded with ImageSharp
@@ -48,20 +48,23 @@ public sealed class ImageFolderDataset : IImageDataset
     public static Tensor Decode(string path, (int Height, int Width)? size = null, long maxPixels = 40_000_000)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"Image not found: {path}", path);
+        // Before ImageSharp: it decodes some truncated files without complaint, and fails on others with vaguer words.
+        if (ImageFileIntegrity.Problem(path) is { } problem)
+            throw new InvalidDataException($"{path} could not be decoded: {problem}.");
         IImageInfo? info;
         try { info = SixLabors.ImageSharp.Image.Identify(path); }
-        catch (Exception e) when (e is ImageFormatException or InvalidImageContentException or NotSupportedException)
+        catch (Exception e) when (IsDamage(e))
         {
-            throw new InvalidDataException($"{path} is not a readable image ({e.Message}).", e);
+            throw new InvalidDataException($"{path} is not a readable image ({Reason(e)}).", e);
         }
         if (info is null) throw new InvalidDataException($"{path} is not an image in a format ImageSharp reads (PNG, JPEG, BMP, GIF, TGA, TIFF, WebP, PBM).");
         if ((long)info.Width * info.Height > maxPixels)
-            throw new ImageTooLargeException($"{path} is {info.Width}x{info.Height} pixels, above the limit of {maxPixels:N0}: downscale it first or raise the limit.");
+            throw new ImageTooLargeException($"{path} is {info.Width}x{info.Height} pixels, above the limit of {maxPixels:N0}: downscale it first or raise the limit (maxPixels; `predict --max-pixels`).");
         Image<Rgb24> image;
         try { image = SixLabors.ImageSharp.Image.Load<Rgb24>(path); }
-        catch (Exception e) when (e is ImageFormatException or InvalidImageContentException or UnknownImageFormatException)
+        catch (Exception e) when (IsDamage(e))
         {
-            throw new InvalidDataException($"{path} could not be decoded; the file is corrupt or truncated ({e.Message}).", e);
+            throw new InvalidDataException($"{path} could not be decoded; the file is corrupt or truncated ({Reason(e)}).", e);
         }
         using (image)
         {
@@ -86,4 +89,16 @@ public sealed class ImageFolderDataset : IImageDataset
             return tensor(pixels, new long[] { 3, image.Height, image.Width }, ScalarType.Byte);
         }
     }
+
+    /// <summary>
+    /// Whether a decoder's exception means the file's content is damaged. ImageSharp 2.1's decoders fail on damaged
+    /// files with whatever the damage leads to, not only ImageFormatException: NullReference, DivideByZero,
+    /// ArgumentOutOfRange, InvalidOperation, NotSupported (found by tests/VisionLab.Tests/Fuzz). Failing to read the
+    /// file (other I/O errors, access denied) and running out of memory are not about its content and pass through.
+    /// </summary>
+    static bool IsDamage(Exception e) =>
+        e is not (OutOfMemoryException or UnauthorizedAccessException) && (e is not IOException || e is EndOfStreamException);
+
+    static string Reason(Exception e) =>
+        e is ImageFormatException or InvalidImageContentException or NotSupportedException ? e.Message : $"the decoder failed with {e.GetType().Name}: {e.Message}";
 }

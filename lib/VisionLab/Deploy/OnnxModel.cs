@@ -23,11 +23,28 @@ public sealed class OnnxModel : IDisposable
         catch (OnnxRuntimeException e) { throw new InvalidDataException($"{path} is not a valid ONNX model: {e.Message}", e); }
         finally { options.Dispose(); }
         Path = path;
-        var input = _session.InputMetadata.Single();
-        InputName = input.Key;
-        InputShape = input.Value.Dimensions.Skip(1).Select(d => (long)d).ToArray();
-        OutputName = _session.OutputMetadata.First().Key;
-        Metadata = new Dictionary<string, string>(_session.ModelMetadata.CustomMetadataMap);
+        // Everything read from the file is checked here, and the session freed if it does not fit: damaged metadata
+        // makes ONNX Runtime's own readers throw NullReferenceException (found by the fuzz tests).
+        try
+        {
+            if (_session.InputMetadata.Count != 1 || _session.OutputMetadata.Count < 1)
+                throw new InvalidDataException($"{path} has {_session.InputMetadata.Count} inputs and {_session.OutputMetadata.Count} outputs; an image classifier has one input and an output.");
+            var input = _session.InputMetadata.Single();
+            InputName = input.Key;
+            InputShape = input.Value.Dimensions.Skip(1).Select(d => (long)d).ToArray();
+            OutputName = _session.OutputMetadata.First().Key;
+            Metadata = new Dictionary<string, string>(_session.ModelMetadata.CustomMetadataMap);
+        }
+        catch (Exception e) when (e is not InvalidDataException and not OutOfMemoryException)
+        {
+            _session.Dispose();
+            throw new InvalidDataException($"{path} is not an ONNX model VisionLab can run: its metadata could not be read ({e.GetType().Name}: {e.Message}).", e);
+        }
+        catch (InvalidDataException)
+        {
+            _session.Dispose();
+            throw;
+        }
     }
 
     /// <summary>The key/value pairs stored in the file (see <see cref="Onnx.OnnxExportOptions.Metadata"/>).</summary>

@@ -29,15 +29,19 @@ public static class PyTorchWeights
         }
     }
 
-    /// <summary>Loads a PyTorch state_dict (.pt, .pth, .bin) or safetensors file into the module; names must match.</summary>
-    public static void Load(nn.Module module, string path, bool strict = true)
+    /// <summary>
+    /// Loads a PyTorch state_dict (.pt, .pth, .bin) or safetensors file into the module; names must match.
+    /// <paramref name="safetensors"/> says which format the file is in (null: by its extension).
+    /// </summary>
+    public static void Load(nn.Module module, string path, bool strict = true, bool? safetensors = null)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"Weights not found: {path}", path);
+        bool isSafetensors = safetensors ?? IsSafetensors(path);
         // PyBridge copies without comparing shapes; check names and shapes first so a mismatch is an error.
-        CheckShapes(module, path, strict);
+        CheckShapes(module, path, strict, isSafetensors);
         try
         {
-            if (IsSafetensors(path)) PyBridge.LoadSafetensors(module, path, strict);
+            if (isSafetensors) PyBridge.LoadSafetensors(module, path, strict);
             else PyBridge.LoadPy(module, path, strict);
         }
         catch (Exception e) when (e is not FileNotFoundException)
@@ -47,16 +51,17 @@ public static class PyTorchWeights
         }
     }
 
-    static void CheckShapes(nn.Module module, string path, bool strict)
+    static void CheckShapes(nn.Module module, string path, bool strict, bool isSafetensors)
     {
         System.Collections.IDictionary stored;
+        if (!isSafetensors) PickleLengthCheck.Check(path);
         try
         {
-            stored = IsSafetensors(path) ? PyBridge.LoadSafetensorsDictionary(path) : PyBridge.UnpicklePy(path);
+            stored = isSafetensors ? PyBridge.LoadSafetensorsDictionary(path) : PyBridge.UnpicklePy(path);
         }
         catch (Exception e)
         {
-            throw new InvalidDataException($"{path} is not a readable PyTorch state_dict or safetensors file ({e.Message}).", e);
+            throw new InvalidDataException($"{path} is not a readable {(isSafetensors ? "safetensors file" : "PyTorch state_dict (torch.save(model.state_dict(), path))")} or is damaged ({e.Message}).", e);
         }
         var expected = module.state_dict();
         var problems = new List<string>();

@@ -1,23 +1,137 @@
+using System.IO.Compression;
+using System.Text.Json;
+using VisionLab.Core;
+using VisionLab.Models;
 using VisionLab.Training;
 using static TorchSharp.torch;
 
 namespace VisionLab.Deploy;
 
-/// <summary>Loads a model's weights from any file the library writes, chosen by extension.</summary>
+/// <summary>A weights file that cannot be used with the model asked for: unreadable, damaged, or another model's.</summary>
+public sealed class WeightFileException(string message, Exception? inner = null) : ActionableException(message, inner);
+
+/// <summary>The formats a weights file can be in, told apart by content, not by extension.</summary>
+public enum WeightFormat { Checkpoint, TorchSharp, PyTorch, Safetensors, Onnx }
+
+/// <summary>
+/// Loads a model's weights from any file the library writes, after identifying the format by its content and
+/// checking every tensor's name and shape, and the recorded architecture, against the model.
+/// </summary>
 public static class WeightFiles
 {
     public const string Description = "a checkpoint (.ckpt), TorchSharp weights (.bin), or PyTorch weights (.pt, .pth, .safetensors)";
 
-    public static void Load(nn.Module model, string path)
+    /// <summary>The file beside a weights file that records which architecture wrote it.</summary>
+    public static string RecordPath(string weightsPath) => weightsPath + ".json";
+
+    sealed record Record(string Architecture);
+
+    /// <summary>The format of the file, from its first bytes.</summary>
+    public static WeightFormat Identify(string path)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"Weights not found: {path}", path);
-        switch (Path.GetExtension(path).ToLowerInvariant())
+        using var stream = File.OpenRead(path);
+        if (stream.Length == 0) throw new WeightFileException($"{path} is empty: not {Description}.");
+        Span<byte> head = stackalloc byte[9];
+        int read = stream.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
+        head = head[..read];
+        if (head.StartsWith("PK\u0003\u0004"u8))
         {
-            case ".ckpt": Checkpoint.LoadModel(model, path); break;
-            case ".bin": model.load(path); break;
-            case ".pt" or ".pth" or ".safetensors": PyTorchWeights.Load(model, path); break;
-            case ".onnx": throw new ArgumentException($"{path} is an ONNX model, not weights: run it with OnnxModel or Predictor.FromOnnx.");
-            default: throw new ArgumentException($"Unknown weights file {path}: expected {Description}.");
+            try
+            {
+                using var zip = new ZipArchive(stream, ZipArchiveMode.Read);
+                if (zip.GetEntry("state.json") is not null && zip.GetEntry("model.bin") is not null) return WeightFormat.Checkpoint;
+                if (zip.Entries.Any(e => e.FullName.EndsWith("data.pkl", StringComparison.Ordinal))) return WeightFormat.PyTorch;
+            }
+            catch (InvalidDataException e) { throw new WeightFileException($"{path} is a damaged or truncated zip archive ({e.Message}).", e); }
+            throw new WeightFileException($"{path} is a zip archive but neither a VisionLab checkpoint nor a PyTorch state_dict.");
         }
+        // safetensors: an 8-byte little-endian header length, then the JSON header.
+        if (read == 9 && head[8] == (byte)'{' && BitConverter.ToUInt64(head[..8]) is var headerLength && headerLength < (ulong)stream.Length)
+            return WeightFormat.Safetensors;
+        // PyTorch's legacy (pre-1.6) format is a bare pickle: protocol 2 starts with 0x80 0x02.
+        if (read >= 2 && head[0] == 0x80 && head[1] == 0x02) return WeightFormat.PyTorch;
+        if (Path.GetExtension(path).Equals(".onnx", StringComparison.OrdinalIgnoreCase)) return WeightFormat.Onnx;
+        return WeightFormat.TorchSharp;
+    }
+
+    public static void Load(nn.Module model, string path)
+    {
+        var format = Identify(path);
+        switch (format)
+        {
+            case WeightFormat.Checkpoint:
+                Checkpoint.LoadModel(model, path);
+                break;
+            case WeightFormat.Onnx:
+                throw new WeightFileException($"{path} is an ONNX model, not weights: run it with `predict --weights {path}` (or OnnxModel / Predictor.FromOnnx).");
+            case WeightFormat.TorchSharp:
+                IReadOnlyDictionary<string, long[]> signature;
+                try { signature = TorchSharpWeightsFile.ReadSignature(path); }
+                catch (InvalidDataException e)
+                {
+                    // Nothing recognised the content; say what the name promised, if anything.
+                    var promised = Path.GetExtension(path).ToLowerInvariant() switch
+                    {
+                        ".pt" or ".pth" => "a PyTorch state_dict (a zip archive)",
+                        ".safetensors" => "a safetensors file",
+                        ".ckpt" => "a VisionLab checkpoint (a zip archive)",
+                        _ => null,
+                    };
+                    throw new WeightFileException(promised is null ? $"{e.Message} Expected {Description}."
+                        : $"{path} is not {promised}, nor any other weights format VisionLab reads: its content matches none of them.", e);
+                }
+                CheckFits(model, path, signature);
+                CheckRecord(model, path);
+                try { model.load(path); }
+                catch (Exception e) when (e is IOException or ArgumentException or InvalidDataException)
+                {
+                    throw new WeightFileException($"{path} could not be loaded into {model.GetName()}: {e.Message}", e);
+                }
+                break;
+            default:
+                CheckRecord(model, path);
+                try { PyTorchWeights.Load(model, path, safetensors: format == WeightFormat.Safetensors); }
+                catch (InvalidDataException e) { throw new WeightFileException(e.Message, e); }
+                break;
+        }
+    }
+
+    /// <summary>Names the architecture beside weights the CLI writes (.bin, .pt, .safetensors): shapes alone cannot tell a pre-norm ViT from a post-norm one.</summary>
+    public static void WriteRecord(nn.Module model, string weightsPath) =>
+        File.WriteAllText(RecordPath(weightsPath), JsonSerializer.Serialize(new Record(ModelArchitecture.Describe(model))));
+
+    /// <summary>Throws when the file's tensors are not exactly the model's, saying which catalog model they fit.</summary>
+    public static void CheckFits(nn.Module model, string path, IReadOnlyDictionary<string, long[]> file)
+    {
+        if (ModelArchitecture.Mismatch(ModelArchitecture.Signature(model), file) is not { } mismatch) return;
+        var holds = CatalogModelsFitting(file);
+        throw new WeightFileException($"{path} holds weights of another model than {ModelArchitecture.Describe(model)}: {mismatch}." +
+            (holds.Count > 0 ? $" The file fits --model {string.Join(" or --model ", holds)}." : " It fits none of the library's models."));
+    }
+
+    static void CheckRecord(nn.Module model, string path)
+    {
+        var recordPath = RecordPath(path);
+        if (!File.Exists(recordPath)) return;
+        Record? record;
+        try { record = JsonSerializer.Deserialize<Record>(File.ReadAllText(recordPath)); }
+        catch (JsonException) { return; }   // a damaged note is no reason to refuse weights whose shapes fit
+        if (record?.Architecture is { } recorded && !ModelArchitecture.Fits(recorded, model))
+            throw new WeightFileException($"{path} was written by a {recorded} (see {recordPath}), not a {ModelArchitecture.Describe(model)}: choose the matching --model.");
+    }
+
+    /// <summary>The catalog's models whose tensors are exactly the file's (classes taken from the file's last layer).</summary>
+    static List<string> CatalogModelsFitting(IReadOnlyDictionary<string, long[]> file)
+    {
+        var classes = file.TryGetValue("fc.weight", out var fc) ? fc[0] : file.TryGetValue("head.weight", out var head) ? head[0] : 0;
+        var fitting = new List<string>();
+        if (classes is < 1 or > 100_000) return fitting;
+        foreach (var name in ModelCatalog.Entries)
+        {
+            using var candidate = ModelCatalog.Create(name, (int)classes);
+            if (ModelArchitecture.Mismatch(ModelArchitecture.Signature(candidate), file) is null) fitting.Add(name);
+        }
+        return fitting;
     }
 }

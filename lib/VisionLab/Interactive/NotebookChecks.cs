@@ -12,6 +12,8 @@ namespace VisionLab.Interactive;
 public sealed class NotebookChecks
 {
     public const string Marker = "[visionlab-checks]";
+    /// <summary>Starts one line per failed check, "description: detail", that hosts can quote (the tutorial's summary).</summary>
+    public const string FailedMarker = "[visionlab-check-failed]";
     readonly List<CheckResult> _results = new();
 
     public NotebookChecks(string notebook) => Notebook = notebook;
@@ -46,6 +48,8 @@ public sealed class NotebookChecks
         That("every tensor the notebook created is disposed", live <= 0,
             seen.Count == 1 ? $"{live} tensor(s) still alive" : $"{live} tensor(s) still alive after {seen.Count} counts ({string.Join(", ", seen)})");
         int failed = _results.Count(r => !r.Passed);
+        foreach (var r in _results.Where(r => !r.Passed))
+            Console.WriteLine($"{FailedMarker} {OneLine(r.Description)}: {OneLine(r.Detail)}");
         Console.WriteLine($"{Marker} notebook={Notebook} passed={_results.Count - failed} failed={failed}");
         if (failed > 0)
             throw new NotebookChecksFailedException(
@@ -53,6 +57,8 @@ public sealed class NotebookChecks
                 string.Join("; ", _results.Where(r => !r.Passed).Select(r => $"{r.Description} ({r.Detail})")));
         return this;
     }
+
+    static string OneLine(string text) => string.Join(" ", text.Split('\n', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries));
 
     public string ToHtml()
     {

@@ -9,6 +9,9 @@ public static class ModelCatalog
                                 "vit-32 (the guide's 32x32 ViT: patch 4, dim 192, depth 6, 3 heads), vit-32-prenorm, " +
                                 "hybrid-32 (convolutional tokenizer + the same transformer, sequence pooling)";
 
+    /// <summary>Every name <see cref="Create"/> takes.</summary>
+    public static IReadOnlyList<string> Entries { get; } = ["modern-cnn", "modern-cnn-cifar", "vit-32", "vit-32-prenorm", "hybrid-32"];
+
     public static nn.Module<Tensor, Tensor> Create(string name, int classes) => name.Trim().ToLowerInvariant() switch
     {
         "modern-cnn" => new ModernCNN(classes),

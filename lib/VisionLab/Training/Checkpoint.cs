@@ -1,11 +1,13 @@
 using System.IO.Compression;
 using System.Text.Json;
+using System.Text.Json.Serialization;
+using VisionLab.Models;
 using static TorchSharp.torch;
 
 namespace VisionLab.Training;
 
 /// <summary>An unreadable checkpoint: truncated, corrupt, or from another model or recipe.</summary>
-public sealed class CheckpointException(string message, Exception? inner = null) : Exception(message, inner);
+public sealed class CheckpointException(string message, Exception? inner = null) : Core.ActionableException(message, inner);
 
 /// <summary>
 /// A training checkpoint: one zip file with the model, the optimizer state, and a JSON record of epoch,
@@ -16,6 +18,9 @@ public static class Checkpoint
 {
     const string ModelEntry = "model.bin", OptimizerEntry = "optimizer.bin", MastersEntry = "master-weights.bin", StateEntry = "state.json";
     public const int FormatVersion = 1;
+
+    /// <summary>Metrics can be NaN or infinite (a diverging run, an epoch without a step): written as "NaN", never a crash.</summary>
+    public static readonly JsonSerializerOptions Json = new() { NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals };
 
     sealed record State(int Format, int Epoch, SchedulerState Scheduler, GradScalerState Scaler, string TorchRngState,
         List<EpochMetrics> History, string Model, TrainerOptionsRecord Options);
@@ -42,9 +47,9 @@ public static class Checkpoint
                     using (var writer = new BinaryWriter(stream)) masters.Save(writer);
                 using var rng = get_rng_state();
                 var state = new State(FormatVersion, trainer.Epoch, trainer.Scheduler.State, trainer.Scaler.State,
-                    Convert.ToBase64String(rng.data<byte>().ToArray()), trainer.History.ToList(), trainer.Model.GetName(), Record(trainer.Options));
+                    Convert.ToBase64String(rng.data<byte>().ToArray()), trainer.History.ToList(), ModelArchitecture.Describe(trainer.Model), Record(trainer.Options));
                 using var json = zip.CreateEntry(StateEntry).Open();
-                JsonSerializer.Serialize(json, state);
+                JsonSerializer.Serialize(json, state, Json);
             }
             File.Move(temporary, full, overwrite: true);
         }
@@ -60,9 +65,8 @@ public static class Checkpoint
         try
         {
             using var zip = ZipFile.OpenRead(path);
-            var state = JsonSerializer.Deserialize<State>(Open(zip, StateEntry, path)) ?? throw new CheckpointException($"{path}: empty state record.");
-            if (state.Format != FormatVersion) throw new CheckpointException($"{path}: checkpoint format {state.Format}, this library reads {FormatVersion}.");
-            if (state.Model != trainer.Model.GetName()) throw new CheckpointException($"{path} holds a {state.Model}, not a {trainer.Model.GetName()}.");
+            var state = ReadState(zip, path);
+            CheckModel(zip, path, state, trainer.Model);
             if (state.Options != Record(trainer.Options))
                 throw new CheckpointException($"{path} was written with a different recipe ({state.Options}); resume with the same options ({Record(trainer.Options)}).");
             using (var reader = new BinaryReader(Open(zip, ModelEntry, path))) trainer.Model.load(reader);
@@ -82,6 +86,23 @@ public static class Checkpoint
         }
     }
 
+    static State ReadState(ZipArchive zip, string path)
+    {
+        var state = JsonSerializer.Deserialize<State>(Open(zip, StateEntry, path), Json) ?? throw new CheckpointException($"{path}: empty state record.");
+        if (state.Format != FormatVersion) throw new CheckpointException($"{path}: checkpoint format {state.Format}, this library reads {FormatVersion}.");
+        return state;
+    }
+
+    /// <summary>The recorded architecture and every tensor's name and shape must be the model's, before anything is loaded.</summary>
+    static void CheckModel(ZipArchive zip, string path, State state, nn.Module model)
+    {
+        if (!ModelArchitecture.Fits(state.Model, model))
+            throw new CheckpointException($"{path} holds a {state.Model}, not a {ModelArchitecture.Describe(model)}: choose the --model it was trained with.");
+        var signature = Deploy.TorchSharpWeightsFile.ReadSignature(Open(zip, ModelEntry, path), path);
+        try { Deploy.WeightFiles.CheckFits(model, path, signature); }
+        catch (Deploy.WeightFileException e) { throw new CheckpointException(e.Message, e); }
+    }
+
     /// <summary>Loads only the model weights of a checkpoint (to evaluate or deploy it).</summary>
     public static void LoadModel(nn.Module module, string path)
     {
@@ -89,10 +110,11 @@ public static class Checkpoint
         try
         {
             using var zip = ZipFile.OpenRead(path);
+            CheckModel(zip, path, ReadState(zip, path), module);
             using var reader = new BinaryReader(Open(zip, ModelEntry, path));
             module.load(reader);
         }
-        catch (Exception e) when (e is InvalidDataException or EndOfStreamException or ArgumentException or IOException and not FileNotFoundException)
+        catch (Exception e) when (e is InvalidDataException or EndOfStreamException or JsonException or ArgumentException or IOException and not FileNotFoundException)
         {
             throw new CheckpointException($"{path} is truncated, corrupt or holds another model ({e.Message}).", e);
         }

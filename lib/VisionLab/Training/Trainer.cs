@@ -97,6 +97,7 @@ public sealed class Trainer : IDisposable
         while (Epoch < last && !StopRequested)
         {
             var metrics = TrainEpoch(train, cancellationToken);
+            ThrowIfWeightsAreNotFinite();
             if (validation is not null)
             {
                 var evaluation = Evaluate(validation, cancellationToken);
@@ -109,6 +110,15 @@ public sealed class Trainer : IDisposable
         }
         Callbacks.ForEach(c => c.OnFitEnd(this));
         return History;
+    }
+
+    void ThrowIfWeightsAreNotFinite()
+    {
+        using var scope = NewDisposeScope();
+        var broken = Model.named_parameters().FirstOrDefault(p => !p.parameter.isfinite().all().item<bool>());
+        if (broken.name is not null)
+            throw new TrainingDivergedException($"Training diverged in epoch {Epoch + 1}: {broken.name} holds values that are not finite. " +
+                "Nothing from this epoch was saved; the last checkpoint is kept. Lower the learning rate (the guide's is 3e-4) or keep gradient clipping on.");
     }
 
     /// <summary>One pass over the training data.</summary>
@@ -151,6 +161,11 @@ public sealed class Trainer : IDisposable
             }
 
             double batchLoss = loss.item<float>();
+            // fp16 with loss scaling skips steps whose gradients overflowed; anything else non-finite is divergence.
+            if (!double.IsFinite(batchLoss) && !(Scaler.Enabled && skipped))
+                throw new TrainingDivergedException(FormattableString.Invariant(
+                    $"Training diverged in epoch {epoch + 1}, batch {batchIndex + 1} of {batches}: the loss is {batchLoss} at learning rate {Scheduler.LearningRate:G3}. ") +
+                    "Nothing from this epoch was saved; the last checkpoint is kept. Lower the learning rate (the guide's is 3e-4) or keep gradient clipping on.");
             lossSum += batchLoss * batch.Count;
             correct += batchCorrect;
             seen += batch.Count;
