@@ -22,7 +22,8 @@ if (parse.Errors.Count > 0 && parse.Action is not System.CommandLine.Help.HelpAc
 {
     // One line per problem, each naming the option; the full usage only on request.
     foreach (var error in parse.Errors) CliErrors.WriteError(error.Message);
-    Console.Error.WriteLine($"Run 'visionlab {string.Join(' ', parse.CommandResult.Command == root ? [] : new[] { parse.CommandResult.Command.Name })} --help' for the options.".Replace("  ", " "));
+    var command = parse.CommandResult.Command == root ? "visionlab" : $"visionlab {parse.CommandResult.Command.Name}";
+    Console.Error.WriteLine($"Run '{command} --help' for the options.");
     return CliErrors.UserError;
 }
 try

@@ -68,12 +68,31 @@ public static partial class HtmlBook
                 return $"<section class=\"cell markdown\" id=\"cell-{index}\">\n{Markdig.Markdown.ToHtml(source, Markdown)}</section>\n";
             case "code":
                 var html = new StringBuilder($"<section class=\"cell code\" id=\"cell-{index}\">\n<pre class=\"source\"><code>{WebUtility.HtmlEncode(source)}</code></pre>\n");
-                foreach (var output in cell["outputs"]?.AsArray() ?? [])
-                    html.Append("<div class=\"output\">").Append(Output(output!, ref plotlyJs)).Append("</div>\n");
+                foreach (var output in MergeStreams(cell["outputs"]?.AsArray() ?? []))
+                    html.Append("<div class=\"output\">").Append(Output(output, ref plotlyJs)).Append("</div>\n");
                 return html.Append("</section>\n").ToString();
             default:
                 return "";
         }
+    }
+
+    /// <summary>Consecutive writes to one stream read as one block, as Jupyter shows them.</summary>
+    static List<JsonNode> MergeStreams(JsonArray outputs)
+    {
+        var merged = new List<JsonNode>();
+        foreach (var output in outputs)
+        {
+            if (output is null) continue;
+            if (merged.Count > 0 && (string?)output["output_type"] == "stream" && (string?)merged[^1]["output_type"] == "stream"
+                && (string?)merged[^1]["name"] == (string?)output["name"])
+                merged[^1] = new JsonObject
+                {
+                    ["output_type"] = "stream", ["name"] = (string?)output["name"],
+                    ["text"] = NotebookFile.Source(merged[^1]["text"]) + NotebookFile.Source(output["text"]),
+                };
+            else merged.Add(output);
+        }
+        return merged;
     }
 
     static string Output(JsonNode output, ref string? plotlyJs)

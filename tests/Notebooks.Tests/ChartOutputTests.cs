@@ -71,6 +71,7 @@ public sealed class ChartOutputTests
                     ["cell_type"] = "code", ["metadata"] = new JsonObject(), ["execution_count"] = 1, ["source"] = "Console.WriteLine(\"<hi>\");",
                     ["outputs"] = new JsonArray(
                         new JsonObject { ["output_type"] = "stream", ["name"] = "stdout", ["text"] = "<hi>\n" },
+                        new JsonObject { ["output_type"] = "stream", ["name"] = "stdout", ["text"] = "second line\n" },
                         new JsonObject { ["output_type"] = "error", ["ename"] = "Error", ["evalue"] = "boom", ["traceback"] = new JsonArray() }),
                 }),
             ["metadata"] = new JsonObject(), ["nbformat"] = 4, ["nbformat_minor"] = 5,
@@ -81,7 +82,7 @@ public sealed class ChartOutputTests
         var page = File.ReadAllText(Path.Combine(scratch.Folder, "book", "07-chapter.html"));
         Assert.Contains("<strong>bold</strong>", page);
         Assert.Contains("<table>", page);
-        Assert.Contains("&lt;hi&gt;", page);   // outputs and code are escaped, not interpreted
+        Assert.Contains("&lt;hi&gt;\nsecond line\n</pre>", page);   // escaped, not interpreted; one block per stream, as Jupyter shows it
         Assert.Contains("Error: boom", page);
         Assert.DoesNotContain("plotly.min.js", page);   // no chart, no library
         Assert.False(File.Exists(Path.Combine(scratch.Folder, "book", "assets", "plotly.min.js")));
