@@ -38,6 +38,7 @@ public sealed class OnnxExportTests
 
     [Theory]
     [MemberData(nameof(Models))]
+    [Trait("Category", "Numerics")]
     public void ONNX_Runtime_agrees_with_TorchSharp(string name)
     {
         using var folder = new TemporaryFolder();

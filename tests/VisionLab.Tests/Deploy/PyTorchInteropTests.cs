@@ -25,6 +25,7 @@ public sealed class PyTorchInteropTests
     }
 
     [Fact]
+    [Trait("Category", "Numerics")]
     public void Weights_saved_by_the_guides_PyTorch_code_give_its_logits_here()
     {
         using var model = Tiny();
@@ -36,6 +37,7 @@ public sealed class PyTorchInteropTests
     }
 
     [Fact]
+    [Trait("Category", "Numerics")]
     public void Weights_we_save_give_the_logits_PyTorch_computed_from_our_file()
     {
         // The committed file was written by PyTorchWeights.Save from these formula weights; PyTorch loaded it
@@ -57,6 +59,7 @@ public sealed class PyTorchInteropTests
     }
 
     [Fact]
+    [Trait("Category", "Numerics")]
     public void A_TorchScript_module_traced_in_PyTorch_runs_here_with_our_preprocessing()
     {
         using var script = new TorchScriptModel(Path.Combine(Repository.Root, "data", "samples", "guide_vit_tiny_torchscript.pt"));

@@ -15,6 +15,7 @@ public sealed class PyTorchWeightsTests
     [Theory]
     [InlineData("model.pt")]
     [InlineData("model.safetensors")]
+    [Trait("Category", "Numerics")]
     public void Saved_weights_load_back_and_give_the_PyTorch_golden_logits(string fileName)
     {
         var golden = new GoldenFile("modern_cnn.json").Root;

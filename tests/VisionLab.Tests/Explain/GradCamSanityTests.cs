@@ -14,15 +14,22 @@ namespace VisionLab.Tests.Explain;
 /// </summary>
 public sealed class GradCamSanityTests
 {
+    const string Name = "gradcam";
+
     [Fact]
+    [Trait("Category", "Numerics")]
     public void Grad_CAM_points_at_the_object_depends_on_the_weights_and_finds_what_the_model_uses()
     {
         var train = new SyntheticShapes(2000, seed: 0, task: SyntheticTask.Pattern);
         var test = new SyntheticShapes(200, seed: 1, task: SyntheticTask.Pattern);
-        manual_seed(0);
+        int seed = Numerics.Seeded(0);
+        manual_seed(seed);
         using var model = new ModernCNN(train.Classes.Count);
-        using (var trainer = new Trainer(model, new TrainerOptions { MixProbability = 0 }))
-            trainer.Fit(new DataLoader(train, GuidePipeline.Evaluate(), new DataLoaderOptions { BatchSize = 32 }), null, epochs: 2);
+        using (var trainer = new Trainer(model, new TrainerOptions { MixProbability = 0, Seed = seed }))
+        {
+            var history = trainer.Fit(new DataLoader(train, GuidePipeline.Evaluate(), new DataLoaderOptions { BatchSize = 32, Seed = seed }), null, epochs: 2);
+            Numerics.Report(Name, "final_train_loss", history[^1].TrainLoss);   // tells whether a configuration changed the arithmetic
+        }
 
         using var scope = NewDisposeScope();
         var indices = Enumerable.Range(0, test.Count).ToArray();
@@ -34,19 +41,27 @@ public sealed class GradCamSanityTests
         var correct = cam.Logits.argmax(1).data<long>().ToArray().Select((p, i) => p == labels[i]).ToArray();
         double Fraction(IEnumerable<bool> values) => values.Where((_, i) => correct[i]).Average(v => v ? 1.0 : 0.0);
 
-        // Measured here (2026-11-27): accuracy 99 %; peak on the object 84 % (chance: the object's share of cells,
-        // 22 %); rank correlation with a random model's maps 0.04; deletion area 0.43 vs 0.63 for a random order.
+        // Measured (tests/numerics/spread.tsv; seed 0, 2 threads): peak on the object 71.9 % (AMD EPYC, default kernels,
+        // 2026-11-30), 79.8 % (same machine, MKL_CBWR=COMPATIBLE), 84 % (an earlier AMD EPYC, 2026-11-27), 73.9 % and
+        // 70.9 % (Intel Xeon with AVX-512, default and MKL_CBWR=AVX2); chance, the object's share of the cells, is 22 %.
+        // The training's last bits follow the CPU's kernels, and the peak moves by ±7 points with them: the floor sits
+        // 16 points under the lowest seen and 33 over chance. Accuracy 99.0-99.5 %; |Spearman| with a random model's
+        // maps 0.04-0.07; deletion area gap 0.17-0.20.
+        double accuracy = correct.Average(c => c ? 1.0 : 0.0);
         double peak = Fraction(AttentionMaps.PeakOnObject(cam.Maps, masks));
-        Assert.True(correct.Average(c => c ? 1.0 : 0.0) >= 0.9, "the CNN learned the task");
-        Assert.True(peak >= 0.8, $"Grad-CAM peaks on the object in {peak:P1} of the correctly classified images");
-
         using var randomModel = new ModernCNN(train.Classes.Count);
         using var randomCam = GradCam.Compute(randomModel, GradCam.FindLayer(randomModel, "layer1"), images, labels);
         double correlation = ExplanationChecks.RankCorrelation(cam.Maps, randomCam.Maps).Average();
-        Assert.True(Math.Abs(correlation) < 0.3, $"maps of the trained and a random model correlate: Spearman {correlation:F3}");
-
         var guided = ExplanationChecks.Deletion(model, images, cam.Maps, labels);
-        var random = ExplanationChecks.Deletion(model, images, cam.Maps, labels, randomSeed: 0);
+        var random = ExplanationChecks.Deletion(model, images, cam.Maps, labels, randomSeed: seed);
+        Numerics.Report(Name, "accuracy", accuracy);
+        Numerics.Report(Name, "peak_on_object", peak);
+        Numerics.Report(Name, "abs_spearman_vs_random_model", Math.Abs(correlation));
+        Numerics.Report(Name, "deletion_area_gap", random.Area - guided.Area);
+
+        Assert.True(accuracy >= 0.9, $"the CNN learned the task: accuracy {accuracy:P1}");
+        Assert.True(peak >= 0.55, $"Grad-CAM peaks on the object in {peak:P1} of the correctly classified images");
+        Assert.True(Math.Abs(correlation) < 0.3, $"maps of the trained and a random model correlate: Spearman {correlation:F3}");
         Assert.True(guided.Area < random.Area - 0.1, $"deletion area {guided.Area:F3} vs random order {random.Area:F3}");
     }
 }

@@ -16,6 +16,7 @@ public sealed class GradCamTests
     [InlineData("layer2", "3")]
     [InlineData("layer3", "predicted")]
     [InlineData("layer3", "3")]
+    [Trait("Category", "Numerics")]
     public void Equals_PyTorch_on_shared_weights(string layerName, string target)
     {
         using var scope = NewDisposeScope();

@@ -34,6 +34,7 @@ public sealed class ModernCnnTests
     }
 
     [Fact]
+    [Trait("Category", "Numerics")]
     public void Eval_outputs_equal_the_guide_on_shared_weights()
     {
         using var scope = NewDisposeScope();

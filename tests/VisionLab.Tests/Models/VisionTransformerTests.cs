@@ -45,6 +45,7 @@ public sealed class VisionTransformerTests
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
+    [Trait("Category", "Numerics")]
     public void Eval_outputs_attention_and_rollout_equal_PyTorch_on_shared_weights(bool normFirst)
     {
         using var scope = NewDisposeScope();
@@ -78,6 +79,7 @@ public sealed class VisionTransformerTests
     }
 
     [Fact]
+    [Trait("Category", "Numerics")]
     public void Fused_attention_in_training_has_the_same_gradients_as_explicit_attention_without_dropout()
     {
         using var scope = NewDisposeScope();

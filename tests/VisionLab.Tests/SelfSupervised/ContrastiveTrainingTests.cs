@@ -15,18 +15,21 @@ public sealed class ContrastiveTrainingTests
     static readonly InMemoryImageDataset Data = FashionMnist.Load(train: true).Take(64);
     static readonly InMemoryImageDataset Test = FashionMnist.Load(train: false).Take(40);
 
-    static DataLoader Pairs() => new(Data, SimClrAugmentation.Pairs(grayscale28: true), new DataLoaderOptions { BatchSize = 16, DropLast = true, Seed = 2 });
+    const string Name = "contrastive";
+
+    static DataLoader Pairs() => new(Data, SimClrAugmentation.Pairs(grayscale28: true), new DataLoaderOptions { BatchSize = 16, DropLast = true, Seed = Numerics.Seeded(2) });
     static DataLoader Plain(IImageDataset data) => new(data, GuidePipeline.Evaluate(grayscale28: true), new DataLoaderOptions { BatchSize = 32, Shuffle = false });
-    static TrainerOptions Recipe => new() { LearningRate = 1e-3, RestartPeriod = 3, MixProbability = 0, LabelSmoothing = 0, Seed = 1 };
+    static TrainerOptions Recipe => new() { LearningRate = 1e-3, RestartPeriod = 3, MixProbability = 0, LabelSmoothing = 0, Seed = Numerics.Seeded(1) };
 
     [Fact]
+    [Trait("Category", "Numerics")]
     public void Pre_training_lowers_the_loss_reports_kNN_and_resumes_exactly()
     {
         using var folder = new TemporaryFolder();
         var checkpoint = Path.Combine(folder.Path, "simclr.ckpt");
-        manual_seed(4);
+        manual_seed(Numerics.Seeded(4));
         using var straight = SimClr.WithModernCnn();
-        manual_seed(4);
+        manual_seed(Numerics.Seeded(4));
         using var interrupted = SimClr.WithModernCnn();
 
         IReadOnlyList<EpochMetrics> history;
@@ -37,6 +40,8 @@ public sealed class ContrastiveTrainingTests
             history = trainer.Fit(Pairs(), null, epochs: 3).ToList();
             Assert.Equal(3, knn.History.Count);
         }
+        Numerics.Report(Name, "final_train_loss", history[^1].TrainLoss);
+        Numerics.Report(Name, "loss_last_over_first", history[^1].TrainLoss / history[0].TrainLoss);
         Assert.True(history[^1].TrainLoss < history[0].TrainLoss, string.Join(" → ", history.Select(h => h.TrainLoss)));
         Assert.All(history, h => Assert.InRange(h.ValidationAccuracy!.Value, 0.0, 1.0));
 
@@ -58,10 +63,11 @@ public sealed class ContrastiveTrainingTests
     }
 
     [Fact]
+    [Trait("Category", "Numerics")]
     public void Linear_probe_and_kNN_classify_separable_features_and_leave_no_tensor()
     {
         long before = LiveTensors.Count();
-        var generator = new Generator(0);
+        var generator = new Generator((ulong)Numerics.Seeded(0));
         LabelledFeatures Clusters(int perClass)
         {
             using var scope = NewDisposeScope();
@@ -74,10 +80,13 @@ public sealed class ContrastiveTrainingTests
         {
             // Every other training point as the "test" set: same clusters.
             using var sameTest = new LabelledFeatures(train.Features.slice(0, 0, 150, 2), train.Labels.slice(0, 0, 150, 2));
-            var probe = LinearProbe.Train(train, sameTest, 3, new LinearProbeOptions { Epochs = 30 });
+            var probe = LinearProbe.Train(train, sameTest, 3, new LinearProbeOptions { Epochs = 30, Seed = Numerics.Seeded(0) });
+            double knn = KnnClassifier.Accuracy(train, sameTest, 3, k: 5);
+            Numerics.Report(Name, "probe_accuracy", probe.FinalTestAccuracy);
+            Numerics.Report(Name, "knn_accuracy", knn);
             Assert.True(probe.FinalTestAccuracy > 0.95, $"linear probe {probe.FinalTestAccuracy:P1}");
             Assert.Equal(30, probe.TestAccuracy.Count);
-            Assert.True(KnnClassifier.Accuracy(train, sameTest, 3, k: 5) > 0.95);
+            Assert.True(knn > 0.95, $"kNN {knn:P1}");
             using var wrongWidth = zeros(2, 5);
             Assert.Throws<ArgumentException>(() => KnnClassifier.Predict(train, wrongWidth, 3));
         }

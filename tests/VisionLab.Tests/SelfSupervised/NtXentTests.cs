@@ -25,6 +25,7 @@ public sealed class NtXentTests
 
     [Theory]
     [MemberData(nameof(Cases))]
+    [Trait("Category", "Numerics")]
     public void Equals_the_reference_formula(string name)
     {
         using var scope = NewDisposeScope();
@@ -46,6 +47,7 @@ public sealed class NtXentTests
     }
 
     [Fact]
+    [Trait("Category", "Numerics")]
     public void Differs_from_the_guides_loss_where_the_guide_is_wrong()
     {
         using var scope = NewDisposeScope();

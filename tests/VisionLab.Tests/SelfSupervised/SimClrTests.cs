@@ -20,6 +20,7 @@ public sealed class SimClrTests
     }
 
     [Fact]
+    [Trait("Category", "Numerics")]
     public void Projections_and_features_equal_the_guide_on_shared_weights()
     {
         using var scope = NewDisposeScope();

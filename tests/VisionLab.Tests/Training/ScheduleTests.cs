@@ -13,6 +13,7 @@ public sealed class ScheduleTests
         new([Golden.GetProperty("base_lr").GetDouble()], Golden.GetProperty("t0").GetInt32(), Golden.GetProperty("t_mult").GetInt32(), Golden.GetProperty("eta_min").GetDouble());
 
     [Fact]
+    [Trait("Category", "Numerics")]
     public void Per_epoch_stepping_equals_PyTorch_over_100_epochs()
     {
         var expected = Golden.GetProperty("per_epoch").EnumerateArray().Select(e => e.GetDouble()).ToList();
@@ -25,6 +26,7 @@ public sealed class ScheduleTests
     }
 
     [Fact]
+    [Trait("Category", "Numerics")]
     public void Per_batch_fractional_stepping_equals_PyTorch()
     {
         var expected = Golden.GetProperty("per_batch").EnumerateArray().Select(e => e.GetDouble()).ToList();

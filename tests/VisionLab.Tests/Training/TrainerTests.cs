@@ -113,6 +113,7 @@ public sealed class TrainerTests
     }
 
     [Fact]
+    [Trait("Category", "Numerics")]
     public void Gradient_accumulation_equals_one_larger_batch()
     {
         // A model without batch norm, so two half batches see exactly what one full batch sees.

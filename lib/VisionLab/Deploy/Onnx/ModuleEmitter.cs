@@ -91,7 +91,10 @@ internal sealed class ModuleEmitter(OnnxGraphBuilder graph, OnnxExportOptions op
         var bias = conv.bias?.detach() ?? zeros(conv.out_channels, device: weight.device);
         if (bn is not null)
         {
-            var scale = bn.weight.detach() / (bn.running_var! + bn.eps).sqrt();
+            // An explicit Scalar held to the end of the method: an implicit one can be finalized during the native
+            // call (TorchSharp 0.107 keeps no reference to it; README, "Known problems"). Seen here once in CI.
+            using var eps = (TorchSharp.Scalar)bn.eps;
+            var scale = bn.weight.detach() / (bn.running_var! + eps).sqrt();
             weight = weight * scale.view(-1, 1, 1, 1);
             bias = (bias - bn.running_mean!) * scale + bn.bias!.detach();
         }
