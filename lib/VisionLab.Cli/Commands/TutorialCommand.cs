@@ -34,6 +34,8 @@ public static class TutorialCommand
             AnsiConsole.MarkupLine($"[red]No notebook matches[/] {Markup.Escape(string.Join(", ", only))} in {Markup.Escape(Locations.Notebooks)}.");
             return 2;
         }
+        // The output folder first: unwritable or in use by another tutorial run is found before the first notebook.
+        using var folder = VisionLab.Training.RunFolder.Claim(output.FullName, "--output");
         AnsiConsole.MarkupLine($"Running {notebooks.Count} notebook(s), profile [bold]{profile.ToString().ToLowerInvariant()}[/]; " +
                                $"{Markup.Escape(TorchEnvironment.Describe().ToString())}");
         var results = new List<NotebookRunResult>();

@@ -18,4 +18,17 @@ public sealed class TutorialCommandTests
         Assert.True(File.Exists(Path.Combine(output, "book", "index.html")));
         Assert.True(File.Exists(Path.Combine(output, "book", "00-setup.html")));
     }
+
+    [Fact]
+    public void An_unwritable_output_is_refused_before_the_first_notebook()
+    {
+        using var folder = new TemporaryFolder();
+        var file = Path.Combine(folder.Path, "a-file");
+        File.WriteAllText(file, "");
+        var result = CliProcess.Run(folder.Path, "tutorial", "--only", "00", "--profile", "smoke", "--output", Path.Combine(file, "notebooks"));
+        Assert.True(result.ExitCode == 2, result.ToString());
+        Assert.StartsWith("error: ", result.Error);
+        Assert.Contains("--output", result.Error);
+        Assert.DoesNotContain("[1/1]", result.Output);
+    }
 }
