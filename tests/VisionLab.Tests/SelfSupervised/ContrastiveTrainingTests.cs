@@ -42,7 +42,6 @@ public sealed class ContrastiveTrainingTests
         }
         Numerics.Report(Name, "final_train_loss", history[^1].TrainLoss);
         Numerics.Report(Name, "loss_last_over_first", history[^1].TrainLoss / history[0].TrainLoss);
-        Assert.True(history[^1].TrainLoss < history[0].TrainLoss, string.Join(" → ", history.Select(h => h.TrainLoss)));
         Assert.All(history, h => Assert.InRange(h.ValidationAccuracy!.Value, 0.0, 1.0));
 
         using (var first = new Trainer(interrupted, Recipe, objective: new ContrastiveObjective(0.1)))
@@ -60,6 +59,42 @@ public sealed class ContrastiveTrainingTests
         var expected = straight.state_dict();
         foreach (var (name, value) in resumedModel.state_dict())
             Assert.True(value.eq(expected[name]).all().item<bool>(), $"{name} differs after resuming");
+
+        // Did pre-training lower the loss? Each epoch's mean loss is a poor witness: 4 batches of fresh random views,
+        // so epoch 3 came out above epoch 1 for one seed of five (3.35 → 2.87 → 3.40) on every kernel path. The same
+        // views before and after training are a steady one (spread beside MaximumLossRatio).
+        manual_seed(Numerics.Seeded(4));
+        using var untrained = SimClr.WithModernCnn();
+        double before = FixedPairsLoss(untrained), after = FixedPairsLoss(straight);
+        Numerics.Report(Name, "fixed_pairs_loss_after_over_before", after / before);
+        Assert.True(after < MaximumLossRatio * before, $"NT-Xent on the same 64 pairs of views: {before:F3} untrained, {after:F3} after 3 epochs (ratio {after / before:F3}, ceiling {MaximumLossRatio}); the epoch losses were {string.Join(" → ", history.Select(h => h.TrainLoss))}");
+    }
+
+    /// <summary>
+    /// Ceiling on (loss after 3 epochs) / (loss untrained) on the same views; 1 means nothing was learnt. Measured
+    /// 2026-11-30 on a 2-core AMD EPYC, seeds 0-4 x (default, MKL_CBWR=COMPATIBLE, ONEDNN_MAX_CPU_ISA=SSE41): 15 runs,
+    /// 0.734 to 0.868, mean 0.818 (tests/numerics/spread.tsv). The epoch-mean ratio it replaces ranged 0.677 to 1.024.
+    /// </summary>
+    const double MaximumLossRatio = 0.93;
+
+    /// <summary>Mean NT-Xent over every pair batch of epoch 0 (the same views for every model), batch statistics as in training.</summary>
+    static double FixedPairsLoss(SimClr model)
+    {
+        model.train();
+        using var noGrad = no_grad();
+        double total = 0;
+        int batches = 0;
+        foreach (var batch in Pairs().Epoch(0))
+        {
+            using var scope = NewDisposeScope();
+            using (batch)
+            {
+                var z = model.call(TwoViews.Flatten(batch.Images)).chunk(2);
+                total += NtXent.Loss(z[0], z[1], 0.1).item<float>();
+                batches++;
+            }
+        }
+        return total / batches;
     }
 
     [Fact]
