@@ -41,12 +41,12 @@ public sealed class GradCamSanityTests
         var correct = cam.Logits.argmax(1).data<long>().ToArray().Select((p, i) => p == labels[i]).ToArray();
         double Fraction(IEnumerable<bool> values) => values.Where((_, i) => correct[i]).Average(v => v ? 1.0 : 0.0);
 
-        // Measured (tests/numerics/spread.tsv, 2 threads, 2026-11-30, AMD EPYC): peak on the object, seed 0: 71.9 %
-        // (default kernels), 79.8 % (MKL_CBWR=COMPATIBLE), 80.7 % (ONEDNN_MAX_CPU_ISA=SSE41); seed 1: 98.5 / 95.0 /
-        // 96.0 %; seed 2: 79.0 % (default). Elsewhere: 84 % (an earlier AMD EPYC, seed 0), 73.9 and 70.9 % (Intel Xeon
-        // with AVX-512, seed 0, default and MKL_CBWR=AVX2). Chance, the object's share of the cells, is 22 %. The
-        // floor sits 16 points under the lowest seen and 33 over chance. Accuracy 98.5-100 %; |Spearman| with a random
-        // model's maps 0.03-0.24 (ceiling 0.5; identical maps give 1); deletion area gap 0.17-0.36 (floor 0.1).
+        // Measured (tests/numerics/spread.tsv, 2 threads, 2026-11-30, AMD EPYC), seeds 0-4 x (default kernels,
+        // MKL_CBWR=COMPATIBLE, ONEDNN_MAX_CPU_ISA=SSE41), 15 runs: peak on the object 68.8-98.5 % (mean 82.1 %).
+        // Elsewhere: 84 % (an earlier AMD EPYC, seed 0), 73.9 and 70.9 % (Intel Xeon with AVX-512, seed 0, default and
+        // MKL_CBWR=AVX2). Chance, the object's share of the cells, is 22 %: the floor sits 14 points under the lowest
+        // seen and 33 over chance. Accuracy 98.5-100 %; |Spearman| with a random model's maps 0.03-0.24 (ceiling 0.5;
+        // identical maps give 1); deletion area gap 0.114-0.359 (floor 0.05; no signal gives 0).
         double accuracy = correct.Average(c => c ? 1.0 : 0.0);
         double peak = Fraction(AttentionMaps.PeakOnObject(cam.Maps, masks));
         using var randomModel = new ModernCNN(train.Classes.Count);
@@ -62,6 +62,6 @@ public sealed class GradCamSanityTests
         Assert.True(accuracy >= 0.9, $"the CNN learned the task: accuracy {accuracy:P1}");
         Assert.True(peak >= 0.55, $"Grad-CAM peaks on the object in {peak:P1} of the correctly classified images");
         Assert.True(Math.Abs(correlation) < 0.5, $"maps of the trained and a random model correlate: Spearman {correlation:F3}");
-        Assert.True(guided.Area < random.Area - 0.1, $"deletion area {guided.Area:F3} vs random order {random.Area:F3}");
+        Assert.True(guided.Area < random.Area - 0.05, $"deletion area {guided.Area:F3} vs random order {random.Area:F3}");
     }
 }
