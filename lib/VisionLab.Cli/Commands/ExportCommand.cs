@@ -10,7 +10,7 @@ using DataLoader = VisionLab.Data.DataLoader;
 
 namespace VisionLab.Cli.Commands;
 
-/// <summary>`visionlab export`: trained weights to ONNX (fp32 or INT8), PyTorch .pt or safetensors.</summary>
+/// <summary>`visionlab export`: trained weights to ONNX (fp32 or INT8), a Triton model repository, PyTorch .pt or safetensors.</summary>
 public static class ExportCommand
 {
     public static Command Create()
@@ -19,9 +19,9 @@ public static class ExportCommand
         var model = new Option<string>("--model") { DefaultValueFactory = _ => "modern-cnn", Description = ModelCatalog.Names };
         model.OneOf(ModelCatalog.Entries);
         var dataset = new Option<string>("--dataset") { DefaultValueFactory = _ => "fashion-mnist-bundled", Description = "The dataset the model was trained on (class names, preprocessing, INT8 calibration images). " + DatasetCatalog.Names }.DatasetName();
-        var format = new Option<string>("--format") { DefaultValueFactory = _ => "onnx", Description = "onnx, onnx-int8, pytorch or safetensors." };
-        format.OneOf("onnx", "onnx-int8", "pytorch", "safetensors");
-        var output = new Option<FileInfo?>("--output") { Description = "The file to write (default: beside the weights, named by format)." };
+        var format = new Option<string>("--format") { DefaultValueFactory = _ => "onnx", Description = "onnx, onnx-int8, triton (a Triton Inference Server model repository holding the ONNX export), pytorch or safetensors." };
+        format.OneOf("onnx", "onnx-int8", "triton", "pytorch", "safetensors");
+        var output = new Option<FileInfo?>("--output") { Description = "The file to write, or for triton the model repository folder (default: beside the weights, named by format; the Triton model is named after --model)." };
         var calibration = new Option<CalibrationMethod>("--calibration") { DefaultValueFactory = _ => CalibrationMethod.MinMax, Description = "INT8 activation ranges: MinMax or Percentile." };
         var calibrationImages = new Option<int>("--calibration-images") { DefaultValueFactory = _ => 512, Description = "Training images used to calibrate INT8 ranges." }.AtLeast(1);
         var command = new Command("export", "Export trained weights for deployment.") { weights, model, dataset, format, output, calibration, calibrationImages };
@@ -33,14 +33,15 @@ public static class ExportCommand
             {
                 "onnx" => "model.onnx",
                 "onnx-int8" => "model-int8.onnx",
+                "triton" => "triton-models",
                 "pytorch" => "model.pt",
                 _ => "model.safetensors",
             });
             // The name must say what the file holds: predict and evaluate pick the engine by it.
-            var expected = kind switch { "onnx" or "onnx-int8" => ".onnx", "pytorch" => ".pt", _ => ".safetensors" };
-            if (!Path.GetExtension(target).Equals(expected, StringComparison.OrdinalIgnoreCase) && !(kind == "pytorch" && Path.GetExtension(target) is ".pth"))
+            var expected = kind switch { "onnx" or "onnx-int8" => ".onnx", "pytorch" => ".pt", "triton" => "", _ => ".safetensors" };
+            if (kind != "triton" && !Path.GetExtension(target).Equals(expected, StringComparison.OrdinalIgnoreCase) && !(kind == "pytorch" && Path.GetExtension(target) is ".pth"))
                 throw new UsageException($"--output {target}: a {kind} file needs the extension {expected}.");
-            ProbeWritable(target);
+            ProbeWritable(kind == "triton" ? Path.Combine(target, "config.pbtxt") : target);
             var data = DatasetCatalog.Load(parse.GetValue(dataset)!, cancellationToken: cancellation);
             using var network = ModelCatalog.Create(parse.GetValue(model)!, data.Test.Classes.Count);
             WeightFiles.Load(network, file.FullName);
@@ -53,6 +54,10 @@ public static class ExportCommand
                 case "onnx":
                     OnnxExporter.Export(network, shape, target, options);
                     break;
+                case "triton":
+                    var folder = TritonModelRepository.Write(OnnxExporter.ToModel(network, shape, options), target, parse.GetValue(model)!, data.Test.Classes);
+                    AnsiConsole.MarkupLine($"Wrote the Triton model {Markup.Escape(folder)} ({TritonModelRepository.ConfigFile}, {TritonModelRepository.LabelsFile}, 1/{TritonModelRepository.ModelFile}); serve it with tritonserver --model-repository {Markup.Escape(target)}");
+                    return Task.FromResult(0);
                 case "onnx-int8":
                     var method = parse.GetValue(calibration);
                     var loader = new DataLoader(data.Train, GuidePipeline.Evaluate(data.Grayscale28), new DataLoaderOptions { BatchSize = 64, Seed = 0 });
