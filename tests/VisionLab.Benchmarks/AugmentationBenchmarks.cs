@@ -28,7 +28,7 @@ public class AugmentationBenchmarks
     Tensor Run(IImageTransform transform)
     {
         using var scope = NewDisposeScope();
-        return transform.Apply(_image, Sampling.ForItem(0, 0, _draw++)).MoveToOuterDisposeScope();
+        return transform.Apply(_image, VisionLab.Core.Seeds.ForItem(0, 0, _draw++)).MoveToOuterDisposeScope();
     }
 
     [Benchmark(Baseline = true)]

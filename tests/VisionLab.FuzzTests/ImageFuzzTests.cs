@@ -7,7 +7,7 @@ using VisionLab.Data;
 namespace VisionLab.Tests.Fuzz;
 
 /// <summary>
-/// <see cref="ImageFolderDataset.Decode"/> (ImageSharp, after <see cref="ImageFileIntegrity"/>) on random and damaged
+/// <see cref="ImageDecoder.Decode"/> (ImageSharp, after <see cref="ImageFileIntegrity"/>) on random and damaged
 /// image files of every format the dataset lists: a [3, H, W] tensor, <see cref="InvalidDataException"/> or
 /// <see cref="ImageTooLargeException"/>, within a time and allocation bound, and no tensor left alive.
 /// </summary>
@@ -93,20 +93,20 @@ public sealed class ImageFuzzTests
             return bytes =>
             {
                 File.WriteAllBytes(path, bytes);
-                using var image = ImageFolderDataset.Decode(path, maxPixels: MaxPixels);
+                using var image = ImageDecoder.Decode(path, maxPixels: MaxPixels);
                 if (image.dim() != 3 || image.shape[0] != 3 || image.shape[1] * image.shape[2] > MaxPixels)
                     throw new FuzzInvariantException($"decoded to [{string.Join(", ", image.shape)}]");
             };
         }
         var tallies = new List<FuzzTally>();
-        var random = new FuzzTally("images, random bytes (ImageFolderDataset.Decode)");
+        var random = new FuzzTally("images, random bytes (ImageDecoder.Decode)");
         tallies.Add(random);
         byte[][] magics = [.. seeds.Select(s => s.Bytes[..Math.Min(s.Bytes.Length, s.Format == "tga" ? 18 : 8)]), [0xFF, 0xD8, 0xFF], "GIF89a"u8.ToArray(), "BM"u8.ToArray()];
         FuzzRunner.Run(random, "random", FuzzInputs.Random("image", magics), 18_040, FuzzRunner.Cases(300), Decoder("png"), Documented, limits);
         ulong seed = 18_041;
         foreach (var (format, bytes, fields) in seeds)
         {
-            var tally = new FuzzTally($"images, {format} (ImageFolderDataset.Decode)");
+            var tally = new FuzzTally($"images, {format} (ImageDecoder.Decode)");
             tallies.Add(tally);
             bool required = format is "png" or "jpg" or "gif";   // the brief's formats get more cases
             FuzzRunner.Run(tally, "mutated", FuzzInputs.Mutated(format, bytes, fields, headerLength: Math.Min(bytes.Length, 256)),
@@ -134,7 +134,7 @@ public sealed class ImageFuzzTests
             File.WriteAllBytes(path, forged);
             long before = GC.GetAllocatedBytesForCurrentThread();
             // Refused by the size limit (40 megapixels by default) or by the integrity check (far too little image data).
-            var error = Assert.ThrowsAny<Exception>(() => ImageFolderDataset.Decode(path));
+            var error = Assert.ThrowsAny<Exception>(() => ImageDecoder.Decode(path));
             Assert.True(error is ImageTooLargeException or InvalidDataException, error.ToString());
             Assert.InRange(GC.GetAllocatedBytesForCurrentThread() - before, 0, 8 << 20);
             Assert.Contains(path, error.Message);

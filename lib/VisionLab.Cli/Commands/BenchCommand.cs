@@ -26,7 +26,7 @@ public static class BenchCommand
     /// <summary>Training-step throughput of the trainer: forward, loss, backward, clipping, AdamW step (no mixing).</summary>
     static Command TrainStep()
     {
-        var model = new Option<string>("--model") { DefaultValueFactory = _ => "modern-cnn", Description = ModelCatalog.Names };
+        var model = SharedOptions.Model();
         var batchSize = new Option<int>("--batch-size") { DefaultValueFactory = _ => 128 };
         var batches = new Option<int>("--batches") { DefaultValueFactory = _ => 10, Description = "Measured batches per round." };
         var rounds = new Option<int>("--rounds") { DefaultValueFactory = _ => 3 };

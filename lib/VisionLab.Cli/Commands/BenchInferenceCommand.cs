@@ -17,7 +17,7 @@ public static class BenchInferenceCommand
 {
     public static Command Create()
     {
-        var model = new Option<string>("--model") { DefaultValueFactory = _ => "modern-cnn", Description = "modern-cnn or vit-32." };
+        var model = SharedOptions.Model("modern-cnn or vit-32 (the guide's models), of:");
         var weights = new Option<FileInfo?>("--weights") { Description = "Trained weights (" + WeightFiles.Description + "); without them the model is first trained briefly on the bundled Fashion-MNIST so that accuracy means something." };
         var trainEpochs = new Option<int>("--train-epochs") { DefaultValueFactory = _ => 2, Description = "Epochs of that brief training." };
         var batchSizes = new Option<int[]>("--batch-sizes") { DefaultValueFactory = _ => new[] { 1, 32 }, AllowMultipleArgumentsPerToken = true };
@@ -68,9 +68,8 @@ public static class BenchInferenceCommand
         var train = FashionMnist.Load(train: true);
         var evaluate = GuidePipeline.Evaluate(grayscale28: true);
         manual_seed(0);
-        using var network = ModelCatalog.Create(name, 10);
-        if (weights is not null) WeightFiles.Load(network, weights.FullName);
-        else
+        using var network = weights is not null ? SharedOptions.ModelWithWeights(name, 10, weights.FullName) : ModelCatalog.Create(name, 10);
+        if (weights is null)
         {
             log?.Invoke($"training {name} for {trainEpochs} epoch(s) on the bundled {train.Count} images first (no weights given)");
             using var trainer = new Trainer(network, new TrainerOptions { MixProbability = 0 });

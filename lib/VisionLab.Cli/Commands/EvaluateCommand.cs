@@ -15,16 +15,14 @@ public static class EvaluateCommand
     public static Command Create()
     {
         var weights = new Argument<FileInfo>("weights") { Description = "The weights: " + WeightFiles.Description + "." };
-        var model = new Option<string>("--model") { DefaultValueFactory = _ => "modern-cnn", Description = ModelCatalog.Names };
-        model.OneOf(ModelCatalog.Entries);
-        var dataset = new Option<string>("--dataset") { DefaultValueFactory = _ => "fashion-mnist", Description = DatasetCatalog.Names }.DatasetName();
+        var model = SharedOptions.Model();
+        var dataset = SharedOptions.Dataset();
         var command = new Command("evaluate", "Evaluate trained weights on a test set.") { weights, model, dataset };
         command.SetAction((parse, cancellation) =>
         {
             var file = parse.GetValue(weights)!;
             var data = DatasetCatalog.Load(parse.GetValue(dataset)!, cancellationToken: cancellation);
-            using var network = ModelCatalog.Create(parse.GetValue(model)!, data.Test.Classes.Count);
-            WeightFiles.Load(network, file.FullName);
+            using var network = SharedOptions.ModelWithWeights(parse.GetValue(model)!, data.Test.Classes.Count, file.FullName);
             using var trainer = new Trainer(network);
             var loader = new DataLoader(data.Test, GuidePipeline.Evaluate(data.Grayscale28), new DataLoaderOptions { BatchSize = 256, Shuffle = false });
             var result = trainer.Evaluate(loader, cancellation);

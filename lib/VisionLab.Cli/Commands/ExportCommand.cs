@@ -16,9 +16,8 @@ public static class ExportCommand
     public static Command Create()
     {
         var weights = new Argument<FileInfo>("weights") { Description = "The trained weights: " + WeightFiles.Description + "." };
-        var model = new Option<string>("--model") { DefaultValueFactory = _ => "modern-cnn", Description = ModelCatalog.Names };
-        model.OneOf(ModelCatalog.Entries);
-        var dataset = new Option<string>("--dataset") { DefaultValueFactory = _ => "fashion-mnist-bundled", Description = "The dataset the model was trained on (class names, preprocessing, INT8 calibration images). " + DatasetCatalog.Names }.DatasetName();
+        var model = SharedOptions.Model();
+        var dataset = SharedOptions.Dataset("The dataset the model was trained on (class names, preprocessing, INT8 calibration images).");
         var format = new Option<string>("--format") { DefaultValueFactory = _ => "onnx", Description = "onnx, onnx-int8, triton (a Triton Inference Server model repository holding the ONNX export), pytorch or safetensors." };
         format.OneOf("onnx", "onnx-int8", "triton", "pytorch", "safetensors");
         var output = new Option<FileInfo?>("--output") { Description = "The file to write, or for triton the model repository folder (default: beside the weights, named by format; the Triton model is named after --model)." };
@@ -43,8 +42,7 @@ public static class ExportCommand
                 throw new UsageException($"--output {target}: a {kind} file needs the extension {expected}.");
             ProbeWritable(kind == "triton" ? Path.Combine(target, "config.pbtxt") : target);
             var data = DatasetCatalog.Load(parse.GetValue(dataset)!, cancellationToken: cancellation);
-            using var network = ModelCatalog.Create(parse.GetValue(model)!, data.Test.Classes.Count);
-            WeightFiles.Load(network, file.FullName);
+            using var network = SharedOptions.ModelWithWeights(parse.GetValue(model)!, data.Test.Classes.Count, file.FullName);
             network.eval();
             var preprocessing = InputPreprocessing.For(data);
             var options = new OnnxExportOptions { Metadata = Predictor.OnnxExportMetadata(data.Test.Classes, preprocessing) };

@@ -13,9 +13,8 @@ public static class PredictCommand
     {
         var inputs = new Argument<string[]>("images") { Description = "Image files and/or folders of images (PNG, JPEG, BMP, GIF, TGA, TIFF, WebP, PBM).", Arity = ArgumentArity.OneOrMore };
         var weights = new Option<FileInfo>("--weights") { Description = "An ONNX file from `visionlab export`, or " + WeightFiles.Description + ".", Required = true };
-        var model = new Option<string>("--model") { DefaultValueFactory = _ => "modern-cnn", Description = "For weights files: " + ModelCatalog.Names };
-        model.OneOf(ModelCatalog.Entries);
-        var dataset = new Option<string>("--dataset") { DefaultValueFactory = _ => "fashion-mnist-bundled", Description = "For weights files: the training dataset (class names and preprocessing). " + DatasetCatalog.Names }.DatasetName();
+        var model = SharedOptions.Model("For weights files:");
+        var dataset = SharedOptions.Dataset("For weights files: the training dataset (class names and preprocessing).");
         var topK = new Option<int>("--top") { DefaultValueFactory = _ => 3, Description = "Classes to show per image." }.AtLeast(1);
         var maxPixels = new Option<long>("--max-pixels") { DefaultValueFactory = _ => 40_000_000, Description = "Images with more pixels are refused before decoding (decompression bombs)." }.AtLeast(1);
         var command = new Command("predict", "Classify images with a trained model.") { inputs, weights, model, dataset, topK, maxPixels };
@@ -26,7 +25,7 @@ public static class PredictCommand
                 if (Directory.Exists(input)) files.AddRange(Predictor.ImagesIn(input));
                 else files.Add(input);   // a missing file is reported in its row, with the others predicted
             if (files.Count == 0)
-                throw new UsageException($"No images in {string.Join(", ", parse.GetValue(inputs)!)} (looked for {string.Join(" ", ImageFolderDataset.Extensions)}).");
+                throw new UsageException($"No images in {string.Join(", ", parse.GetValue(inputs)!)} (looked for {string.Join(" ", ImageDecoder.Extensions)}).");
             var weightsFile = parse.GetValue(weights)!;
             TorchSharp.torch.nn.Module<TorchSharp.torch.Tensor, TorchSharp.torch.Tensor>? network = null;
             Predictor predictor;
@@ -34,8 +33,7 @@ public static class PredictCommand
             else
             {
                 var data = DatasetCatalog.Load(parse.GetValue(dataset)!, cancellationToken: cancellation);
-                network = ModelCatalog.Create(parse.GetValue(model)!, data.Test.Classes.Count);
-                WeightFiles.Load(network, weightsFile.FullName);
+                network = SharedOptions.ModelWithWeights(parse.GetValue(model)!, data.Test.Classes.Count, weightsFile.FullName);
                 predictor = Predictor.FromModel(network, data.Test.Classes, InputPreprocessing.For(data));
             }
             using (predictor)

@@ -17,9 +17,8 @@ public static class TrainCommand
 {
     public static Command Create()
     {
-        var model = new Option<string>("--model") { DefaultValueFactory = _ => "modern-cnn", Description = ModelCatalog.Names };
-        model.OneOf(ModelCatalog.Entries);
-        var dataset = new Option<string>("--dataset") { DefaultValueFactory = _ => "fashion-mnist", Description = DatasetCatalog.Names }.DatasetName();
+        var model = SharedOptions.Model();
+        var dataset = SharedOptions.Dataset();
         var epochs = new Option<int>("--epochs")
         {
             DefaultValueFactory = _ => 15,

@@ -1,6 +1,6 @@
 namespace VisionLab.Augmentation;
 
-/// <summary>Random draws the transforms need beyond System.Random, and per-image seeding.</summary>
+/// <summary>Random draws the transforms and mixes need beyond System.Random (the generators come from <see cref="Core.Seeds"/>).</summary>
 public static class Sampling
 {
     /// <summary>A Beta(a, b) draw from two Gamma draws.</summary>
@@ -30,22 +30,5 @@ public static class Sampling
     {
         double u1 = 1 - random.NextDouble(), u2 = random.NextDouble();
         return Math.Sqrt(-2 * Math.Log(u1)) * Math.Cos(2 * Math.PI * u2);
-    }
-
-    /// <summary>A generator for one image of one epoch: the same (seed, epoch, index) always gives the same draws.</summary>
-    public static Random ForItem(int seed, int epoch, int index) => new(unchecked((int)Mix((ulong)(uint)seed, (ulong)(uint)epoch, (ulong)(uint)index)));
-
-    /// <summary>SplitMix64 over the three values: nearby inputs give unrelated seeds.</summary>
-    public static ulong Mix(params ulong[] values)
-    {
-        ulong h = 0x9E3779B97F4A7C15;
-        foreach (var v in values)
-        {
-            h ^= v + 0x9E3779B97F4A7C15 + (h << 6) + (h >> 2);
-            h = (h ^ (h >> 30)) * 0xBF58476D1CE4E5B9;
-            h = (h ^ (h >> 27)) * 0x94D049BB133111EB;
-            h ^= h >> 31;
-        }
-        return h;
     }
 }

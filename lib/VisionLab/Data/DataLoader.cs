@@ -1,5 +1,6 @@
 using TorchSharp;
 using VisionLab.Augmentation;
+using VisionLab.Core;
 using static TorchSharp.torch;
 
 namespace VisionLab.Data;
@@ -39,7 +40,7 @@ public sealed class DataLoader(IImageDataset dataset, IImageTransform? transform
     public int[] Order(int epoch)
     {
         var order = Enumerable.Range(0, Dataset.Count).ToArray();
-        if (Options.Shuffle) new Random(unchecked((int)Sampling.Mix((ulong)(uint)Options.Seed, (ulong)(uint)epoch, 0x5eed))).Shuffle(order);
+        if (Options.Shuffle) Seeds.ForShuffle(Options.Seed, epoch).Shuffle(order);
         return order;
     }
 
@@ -93,7 +94,7 @@ public sealed class DataLoader(IImageDataset dataset, IImageTransform? transform
         {
             cancellationToken.ThrowIfCancellationRequested();
             var image = Dataset.Image(indices[i]);
-            images[i] = Transform is null ? image : Transform.Apply(image, Sampling.ForItem(Options.Seed, epoch, indices[i]));
+            images[i] = Transform is null ? image : Transform.Apply(image, Seeds.ForItem(Options.Seed, epoch, indices[i]));
             labels[i] = Dataset.Label(indices[i]);
         }
         var shape = images[0].shape;

@@ -5,38 +5,42 @@ public sealed record NamedDataset(string Name, IImageDataset Train, IImageDatase
 
 public static class DatasetCatalog
 {
-    public const string Names = "fashion-mnist (best available), fashion-mnist-bundled, fashion-mnist-debian, cifar10, shapes (synthetic: 6 outlines, object masks), patterns (synthetic: 5 patterns on the object), folder:<path> (with train/ and test/ subfolders)";
-
-    /// <summary>Every name <see cref="Load"/> takes, besides folder:PATH.</summary>
-    public static IReadOnlyList<string> Entries { get; } = ["fashion-mnist", "fashion-mnist-bundled", "fashion-mnist-debian", "cifar10", "shapes", "patterns"];
+    sealed record Entry(string Name, string? About, Func<string, IProgress<DownloadProgress>?, CancellationToken, NamedDataset> Load);
 
     public const int ShapesTrainCount = 6000, ShapesTestCount = 1000;
+    const string FolderPrefix = "folder:";
+
+    static readonly Entry[] All =
+    [
+        new("fashion-mnist", "best available", (name, _, _) => Fashion(name, FashionMnistSource.Auto)),
+        new("fashion-mnist-bundled", null, (name, _, _) => Fashion(name, FashionMnistSource.Bundled)),
+        new("fashion-mnist-debian", null, (name, _, _) => Fashion(name, FashionMnistSource.Debian)),
+        new("cifar10", null, (name, progress, cancellation) => new NamedDataset(name, Cifar10.Load(true, progress: progress, cancellationToken: cancellation),
+            Cifar10.Load(false, progress: progress, cancellationToken: cancellation), Grayscale28: false)),
+        new("shapes", "synthetic: 6 outlines, object masks", (name, _, _) =>
+            new NamedDataset(name, new SyntheticShapes(ShapesTrainCount, seed: 0), new SyntheticShapes(ShapesTestCount, seed: 1), Grayscale28: false)),
+        new("patterns", "synthetic: 5 patterns on the object", (name, _, _) => new NamedDataset(name, new SyntheticShapes(ShapesTrainCount, seed: 0, task: SyntheticTask.Pattern),
+            new SyntheticShapes(ShapesTestCount, seed: 1, task: SyntheticTask.Pattern), Grayscale28: false)),
+    ];
+
+    /// <summary>Every name <see cref="Load"/> takes, besides folder:PATH.</summary>
+    public static IReadOnlyList<string> Entries { get; } = [.. All.Select(e => e.Name)];
+
+    /// <summary>The names with what each is, for help texts and errors.</summary>
+    public static string Names { get; } = string.Join(", ", All.Select(e => e.About is null ? e.Name : $"{e.Name} ({e.About})")) +
+                                         $", {FolderPrefix}<path> (with train/ and test/ subfolders)";
 
     public static NamedDataset Load(string name, IProgress<DownloadProgress>? progress = null, CancellationToken cancellationToken = default)
     {
-        switch (name.Trim().ToLowerInvariant())
+        var key = name.Trim().ToLowerInvariant();
+        if (key.StartsWith(FolderPrefix, StringComparison.Ordinal))
         {
-            case "fashion-mnist":
-                return Fashion(name, FashionMnistSource.Auto);
-            case "fashion-mnist-bundled":
-                return Fashion(name, FashionMnistSource.Bundled);
-            case "fashion-mnist-debian":
-                return Fashion(name, FashionMnistSource.Debian);
-            case "cifar10":
-                return new NamedDataset(name, Cifar10.Load(true, progress: progress, cancellationToken: cancellationToken),
-                    Cifar10.Load(false, progress: progress, cancellationToken: cancellationToken), Grayscale28: false);
-            case "shapes":
-                return new NamedDataset(name, new SyntheticShapes(ShapesTrainCount, seed: 0), new SyntheticShapes(ShapesTestCount, seed: 1), Grayscale28: false);
-            case "patterns":
-                return new NamedDataset(name, new SyntheticShapes(ShapesTrainCount, seed: 0, task: SyntheticTask.Pattern),
-                    new SyntheticShapes(ShapesTestCount, seed: 1, task: SyntheticTask.Pattern), Grayscale28: false);
-            case var folder when folder.StartsWith("folder:", StringComparison.Ordinal):
-                var root = name.Trim()["folder:".Length..];
-                return new NamedDataset(name, new ImageFolderDataset(Path.Combine(root, "train"), (32, 32)),
-                    new ImageFolderDataset(Path.Combine(root, "test"), (32, 32)), Grayscale28: false);
-            default:
-                throw new ArgumentException($"Unknown dataset '{name}'. Choose one of: {Names}.");
+            var root = name.Trim()[FolderPrefix.Length..];
+            return new NamedDataset(name, new ImageFolderDataset(Path.Combine(root, "train"), (32, 32)),
+                new ImageFolderDataset(Path.Combine(root, "test"), (32, 32)), Grayscale28: false);
         }
+        var entry = All.FirstOrDefault(e => e.Name == key) ?? throw new ArgumentException($"Unknown dataset '{name}'. Choose one of: {Names}.");
+        return entry.Load(name, progress, cancellationToken);
     }
 
     static NamedDataset Fashion(string name, FashionMnistSource source) =>

@@ -1,22 +1,13 @@
-using SixLabors.ImageSharp;
-using SixLabors.ImageSharp.PixelFormats;
-using SixLabors.ImageSharp.Processing;
 using static TorchSharp.torch;
 
 namespace VisionLab.Data;
 
-/// <summary>An image file too large to decode safely.</summary>
-public sealed class ImageTooLargeException(string message) : Core.ActionableException(message);
-
 /// <summary>
 /// Your own images: one subfolder per class (root/cat/*.jpg, root/dog/*.png), decoded with ImageSharp
-/// when read, as RGB, optionally resized to one size so they can be batched.
+/// when read (<see cref="ImageDecoder"/>), as RGB, optionally resized to one size so they can be batched.
 /// </summary>
 public sealed class ImageFolderDataset : IImageDataset
 {
-    public static readonly IReadOnlySet<string> Extensions = new HashSet<string>(StringComparer.OrdinalIgnoreCase)
-        { ".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tga", ".tif", ".tiff", ".webp", ".pbm", ".pgm", ".ppm" };
-
     readonly List<(string Path, int Label)> _files = new();
 
     /// <param name="root">Folder with one subfolder per class.</param>
@@ -29,8 +20,8 @@ public sealed class ImageFolderDataset : IImageDataset
         if (Classes.Count == 0) throw new InvalidDataException($"{root} has no subfolders: put each class's images in a subfolder named after the class.");
         for (int label = 0; label < Classes.Count; label++)
             foreach (var file in Directory.EnumerateFiles(Path.Combine(root, Classes[label])).Order(StringComparer.Ordinal))
-                if (Extensions.Contains(Path.GetExtension(file))) _files.Add((file, label));
-        if (_files.Count == 0) throw new InvalidDataException($"No images ({string.Join(" ", Extensions)}) in the class folders of {root}.");
+                if (ImageDecoder.Extensions.Contains(Path.GetExtension(file))) _files.Add((file, label));
+        if (_files.Count == 0) throw new InvalidDataException($"No images ({string.Join(" ", ImageDecoder.Extensions)}) in the class folders of {root}.");
         Size = size;
         MaxPixels = maxPixels;
     }
@@ -42,63 +33,5 @@ public sealed class ImageFolderDataset : IImageDataset
     public string PathOf(int index) => _files[index].Path;
     public int Label(int index) => _files[index].Label;
 
-    public Tensor Image(int index) => Decode(_files[index].Path, Size, MaxPixels);
-
-    /// <summary>Decodes one image file to a uint8 [3, H, W] tensor, with clear errors for what cannot be read.</summary>
-    public static Tensor Decode(string path, (int Height, int Width)? size = null, long maxPixels = 40_000_000)
-    {
-        if (!File.Exists(path)) throw new FileNotFoundException($"Image not found: {path}", path);
-        // Before ImageSharp: it decodes some truncated files without complaint, and fails on others with vaguer words.
-        if (ImageFileIntegrity.Problem(path) is { } problem)
-            throw new InvalidDataException($"{path} could not be decoded: {problem}.");
-        IImageInfo? info;
-        try { info = SixLabors.ImageSharp.Image.Identify(path); }
-        catch (Exception e) when (IsDamage(e))
-        {
-            throw new InvalidDataException($"{path} is not a readable image ({Reason(e)}).", e);
-        }
-        if (info is null) throw new InvalidDataException($"{path} is not an image in a format ImageSharp reads (PNG, JPEG, BMP, GIF, TGA, TIFF, WebP, PBM).");
-        if ((long)info.Width * info.Height > maxPixels)
-            throw new ImageTooLargeException($"{path} is {info.Width}x{info.Height} pixels, above the limit of {maxPixels:N0}: downscale it first or raise the limit (maxPixels; `predict --max-pixels`).");
-        Image<Rgb24> image;
-        try { image = SixLabors.ImageSharp.Image.Load<Rgb24>(path); }
-        catch (Exception e) when (IsDamage(e))
-        {
-            throw new InvalidDataException($"{path} could not be decoded; the file is corrupt or truncated ({Reason(e)}).", e);
-        }
-        using (image)
-        {
-            if (size is { } s && (image.Height != s.Height || image.Width != s.Width))
-                image.Mutate(c => c.Resize(s.Width, s.Height));
-            var pixels = new byte[3 * image.Height * image.Width];
-            int plane = image.Height * image.Width;
-            image.ProcessPixelRows(rows =>
-            {
-                for (int y = 0; y < rows.Height; y++)
-                {
-                    var row = rows.GetRowSpan(y);
-                    for (int x = 0; x < row.Length; x++)
-                    {
-                        int at = y * row.Length + x;
-                        pixels[at] = row[x].R;
-                        pixels[plane + at] = row[x].G;
-                        pixels[2 * plane + at] = row[x].B;
-                    }
-                }
-            });
-            return tensor(pixels, new long[] { 3, image.Height, image.Width }, ScalarType.Byte);
-        }
-    }
-
-    /// <summary>
-    /// Whether a decoder's exception means the file's content is damaged. ImageSharp 2.1's decoders fail on damaged
-    /// files with whatever the damage leads to, not only ImageFormatException: NullReference, DivideByZero,
-    /// ArgumentOutOfRange, InvalidOperation, NotSupported (found by tests/VisionLab.Tests/Fuzz). Failing to read the
-    /// file (other I/O errors, access denied) and running out of memory are not about its content and pass through.
-    /// </summary>
-    static bool IsDamage(Exception e) =>
-        e is not (OutOfMemoryException or UnauthorizedAccessException) && (e is not IOException || e is EndOfStreamException);
-
-    static string Reason(Exception e) =>
-        e is ImageFormatException or InvalidImageContentException or NotSupportedException ? e.Message : $"the decoder failed with {e.GetType().Name}: {e.Message}";
+    public Tensor Image(int index) => ImageDecoder.Decode(_files[index].Path, Size, MaxPixels);
 }

@@ -65,7 +65,7 @@ public sealed class SyntheticShapes : IImageDataset
     Description Describe(int index, out Random random)
     {
         if ((uint)index >= (uint)Count) throw new ArgumentOutOfRangeException(nameof(index), $"Index {index} is outside the {Count} images.");
-        random = Augmentation.Sampling.ForItem(Seed, 0x5AFE, index);   // stable across processes (HashCode is not)
+        random = Core.Seeds.ForItem(Seed, 0x5AFE, index);   // stable across processes (HashCode is not)
         int label = random.Next(Classes.Count);
         int outline = Task == SyntheticTask.Shape ? label : PatternOutlines[random.Next(PatternOutlines.Length)];
         double radius = MinRadius + random.NextDouble() * (MaxRadius - MinRadius);

@@ -36,7 +36,7 @@ public static class DeploymentBenchmark
         var sessions = files.Select(f => (f.Engine, Model: new OnnxModel(f.Path, threads), Bytes: (long?)new FileInfo(f.Path).Length)).ToList();
         try
         {
-            var engines = new List<(string Name, Func<Tensor, Tensor> Run, long? Bytes)> { ("TorchSharp", InferenceBenchmark.Engine(model), null) };
+            var engines = new List<(string Name, Func<Tensor, Tensor> Run, long? Bytes)> { ("TorchSharp", InferenceEngine.FromModel(model), null) };
             engines.AddRange(sessions.Select(s => (s.Engine, (Func<Tensor, Tensor>)s.Model.Run, s.Bytes)));
             var accuracy = engines.ToDictionary(e => e.Name, e =>
             {

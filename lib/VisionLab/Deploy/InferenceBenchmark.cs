@@ -43,15 +43,4 @@ public static class InferenceBenchmark
         }
         return (double)correct / seen;
     }
-
-    /// <summary>A TorchSharp model as an engine (evaluation mode, no gradients).</summary>
-    public static Func<Tensor, Tensor> Engine(nn.Module<Tensor, Tensor> model)
-    {
-        model.eval();
-        return input =>
-        {
-            using var noGrad = inference_mode();
-            return model.call(input);
-        };
-    }
 }

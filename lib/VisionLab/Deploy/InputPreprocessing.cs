@@ -27,7 +27,7 @@ public sealed record InputPreprocessing(string Name, bool Grayscale28, int Size)
     /// <summary>Decodes and resizes a file (clear errors for missing, corrupt, truncated or oversized files) and prepares it [3, 32, 32].</summary>
     public Tensor Load(string path, long maxPixels = 40_000_000)
     {
-        using var decoded = ImageFolderDataset.Decode(path, (Size, Size), maxPixels);
+        using var decoded = ImageDecoder.Decode(path, (Size, Size), maxPixels);
         return Prepare(decoded);
     }
 

@@ -37,7 +37,7 @@ public sealed class Predictor : IDisposable
 
     /// <summary>A TorchSharp model (not disposed by the predictor).</summary>
     public static Predictor FromModel(nn.Module<Tensor, Tensor> model, IReadOnlyList<string> classes, InputPreprocessing preprocessing) =>
-        new(InferenceBenchmark.Engine(model), classes, preprocessing, null, "TorchSharp");
+        new(InferenceEngine.FromModel(model), classes, preprocessing, null, "TorchSharp");
 
     /// <summary>Any engine from a batch [N, 3, 32, 32] to logits [N, classes], e.g. a <see cref="TorchScriptModel"/>'s Run (not disposed by the predictor).</summary>
     public static Predictor FromFunction(Func<Tensor, Tensor> run, IReadOnlyList<string> classes, InputPreprocessing preprocessing, string source) =>
@@ -67,7 +67,7 @@ public sealed class Predictor : IDisposable
     /// <summary>Every image file directly in a folder (the extensions ImageFolderDataset reads), sorted.</summary>
     public static IReadOnlyList<string> ImagesIn(string folder) =>
         Directory.Exists(folder)
-            ? Directory.EnumerateFiles(folder).Where(f => ImageFolderDataset.Extensions.Contains(System.IO.Path.GetExtension(f))).Order(StringComparer.Ordinal).ToList()
+            ? Directory.EnumerateFiles(folder).Where(f => ImageDecoder.Extensions.Contains(System.IO.Path.GetExtension(f))).Order(StringComparer.Ordinal).ToList()
             : throw new DirectoryNotFoundException($"No folder {folder}.");
 
     /// <summary>Predicts each file, in batches; unreadable files get an error and do not stop the others.</summary>

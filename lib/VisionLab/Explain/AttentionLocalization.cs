@@ -62,12 +62,12 @@ public static class AttentionLocalization
                 var last = perHead.mean([1]);
                 var rolled = AttentionMaps.Rollout(output);
                 heads ??= Enumerable.Range(0, (int)perHead.shape[1]).Select(_ => new List<double>()).ToArray();
-                for (int h = 0; h < heads.Length; h++) heads[h].AddRange(AttentionMaps.MassOnObject(perHead.select(1, h), masks));
-                lastLayer.AddRange(AttentionMaps.MassOnObject(last, masks));
-                rollout.AddRange(AttentionMaps.MassOnObject(rolled, masks));
-                peakLast.AddRange(AttentionMaps.PeakOnObject(last, masks));
-                peakRollout.AddRange(AttentionMaps.PeakOnObject(rolled, masks));
-                uniform.AddRange(AttentionMaps.MassOnObject(ones_like(last), masks));
+                for (int h = 0; h < heads.Length; h++) heads[h].AddRange(ObjectMasks.MassOnObject(perHead.select(1, h), masks));
+                lastLayer.AddRange(ObjectMasks.MassOnObject(last, masks));
+                rollout.AddRange(ObjectMasks.MassOnObject(rolled, masks));
+                peakLast.AddRange(ObjectMasks.PeakOnObject(last, masks));
+                peakRollout.AddRange(ObjectMasks.PeakOnObject(rolled, masks));
+                uniform.AddRange(ObjectMasks.MassOnObject(ones_like(last), masks));
                 correct.AddRange(output.Logits.argmax(1).eq(batch.Labels).cpu().data<bool>().ToArray());
             }
         }

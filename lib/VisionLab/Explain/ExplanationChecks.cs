@@ -17,16 +17,6 @@ public sealed record DeletionCurve(double[] Fractions, double[] Probabilities)
 /// </summary>
 public static class ExplanationChecks
 {
-    /// <summary>Whether each map [B, h, w], upsampled bilinearly to the masks' [B, H, W], peaks inside the object.</summary>
-    public static bool[] PeakInObject(Tensor maps, Tensor masks)
-    {
-        CheckBatch(maps, masks);
-        using var scope = NewDisposeScope();
-        var up = Upsample(maps, masks.shape[1], masks.shape[2]).flatten(1);
-        var peaks = up.argmax(1, keepdim: true);
-        return masks.flatten(1).gather(1, peaks).squeeze(1).cpu().data<bool>().ToArray();
-    }
-
     /// <summary>Spearman rank correlation, per image, between two sets of maps of the same shape [B, h, w].</summary>
     public static double[] RankCorrelation(Tensor first, Tensor second)
     {
@@ -86,10 +76,4 @@ public static class ExplanationChecks
 
     static Tensor Upsample(Tensor maps, long height, long width) =>
         nn.functional.interpolate(maps.to(ScalarType.Float32).unsqueeze(1), [height, width], mode: InterpolationMode.Bilinear, align_corners: false).squeeze(1);
-
-    static void CheckBatch(Tensor maps, Tensor masks)
-    {
-        if (maps.dim() != 3 || masks.dim() != 3 || maps.shape[0] != masks.shape[0])
-            throw new ArgumentException($"Need maps [B, h, w] and masks [B, H, W] for the same images; got [{string.Join(", ", maps.shape)}] and [{string.Join(", ", masks.shape)}].");
-    }
 }

@@ -8,18 +8,11 @@ namespace VisionLab.Interactive;
 /// <summary>
 /// Notebook formatters: image-like tensors show as pictures, other tensors as shape and values,
 /// Plotly charts as the Plotly MIME bundle plus HTML that brings its own plotly.js (<see cref="PlotlyOutput"/>).
-/// Counts what it rendered so notebooks can check it.
+/// Counts what it rendered in <see cref="RenderCounts"/> so notebooks can check it.
 /// </summary>
 public static class DisplayFormatters
 {
-    static int _imagesRendered, _chartsRendered, _registered;
-
-    public static int ImagesRendered => _imagesRendered;
-    /// <summary>
-    /// Charts a browser can draw: the figure has at least one trace with data, and plotly.js reached the page
-    /// with it or with an earlier chart. (Whether a browser did draw them is checked in a real browser by CI.)
-    /// </summary>
-    public static int ChartsRendered => _chartsRendered;
+    static int _registered;
 
     public static void Register()
     {
@@ -33,9 +26,6 @@ public static class DisplayFormatters
         Formatter.Register<NotebookChecks>((checks, writer) => writer.Write(checks.ToHtml()), HtmlFormatter.MimeType);
     }
 
-    /// <summary>Counts an image rendered by another visualizer (galleries, overlays).</summary>
-    public static void CountImage() => Interlocked.Increment(ref _imagesRendered);
-
     public static string TensorHtml(Tensor tensor)
     {
         if (tensor.IsInvalid) return "<pre>disposed tensor</pre>";
@@ -43,7 +33,7 @@ public static class DisplayFormatters
         if (!TensorImage.IsImageLike(tensor) || Math.Min(tensor.shape[^1], tensor.shape[^2]) < 8)
             return $"<pre>{header}\n{System.Net.WebUtility.HtmlEncode(tensor.ToString(TorchSharp.TensorStringStyle.Numpy))}</pre>";
         var html = $"<div><div><code>{header}</code></div>{TensorImage.ToHtml(tensor)}</div>";
-        Interlocked.Increment(ref _imagesRendered);
+        RenderCounts.CountImage();
         return html;
     }
 
@@ -53,7 +43,8 @@ public static class DisplayFormatters
     public static string ChartHtml(GenericChart chart)
     {
         var html = PlotlyOutput.Html(chart);
-        if (IsDrawable(PlotlyOutput.FigureJson(chart))) Interlocked.Increment(ref _chartsRendered);
+        // Drawable, and plotly.js reaches the page with it or with an earlier chart.
+        if (IsDrawable(PlotlyOutput.FigureJson(chart))) RenderCounts.CountChart();
         return html;
     }
 

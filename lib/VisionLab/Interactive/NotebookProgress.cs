@@ -12,20 +12,16 @@ namespace VisionLab.Interactive;
 /// <summary>
 /// One live-updating progress display for a training run in a notebook: a bar for the epoch, the latest
 /// step's numbers, and a table of finished epochs, redrawn in place (not thousands of lines). Outside a
-/// notebook kernel it prints one line per epoch.
+/// notebook kernel it prints one line per epoch. It only displays; <see cref="StepHistory"/> records the steps.
 /// </summary>
 public sealed class NotebookProgress(TimeSpan? refresh = null) : TrainingCallback
 {
     readonly TimeSpan _refresh = refresh ?? TimeSpan.FromSeconds(0.5);
     readonly Stopwatch _sinceUpdate = Stopwatch.StartNew();
     readonly List<EpochMetrics> _epochs = new();
-    readonly List<StepMetrics> _steps = new();
     LiveDisplay? _display;
     int _totalEpochs, _firstEpoch;
     StepMetrics? _last;
-
-    /// <summary>Every step's numbers, for <see cref="Visualization.TrainingCharts.Steps"/>.</summary>
-    public IReadOnlyList<StepMetrics> StepHistory => _steps;
 
     public override void OnFitStart(Trainer trainer, int epochs)
     {
@@ -35,7 +31,6 @@ public sealed class NotebookProgress(TimeSpan? refresh = null) : TrainingCallbac
 
     public override void OnBatchEnd(Trainer trainer, StepMetrics step)
     {
-        _steps.Add(step);
         _last = step;
         if (_sinceUpdate.Elapsed < _refresh && step.Batch + 1 < step.Batches) return;
         _sinceUpdate.Restart();

@@ -6,27 +6,6 @@ using static TorchSharp.torch.nn;
 namespace VisionLab.Models;
 
 /// <summary>
-/// Logits and the attention weights of every layer, [B, heads, T, T] each. Token 0 is the class token when the model
-/// has one; a model that pools its tokens instead gives the pooling weights [B, T] (which token the output reads).
-/// </summary>
-public sealed record AttentionOutput(Tensor Logits, IReadOnlyList<Tensor> Attention, long GridSize, bool HasClassToken, Tensor? PoolWeights = null) : IDisposable
-{
-    public void Dispose()
-    {
-        Logits.Dispose();
-        PoolWeights?.Dispose();
-        foreach (var weights in Attention) weights.Dispose();
-    }
-}
-
-/// <summary>A model whose attention can be looked at (the ViT and the hybrid).</summary>
-public interface IAttentionModel
-{
-    /// <summary>Runs the model and keeps every layer's attention weights.</summary>
-    AttentionOutput ForwardWithAttention(Tensor images);
-}
-
-/// <summary>
 /// The guide's VisionTransformer: patch embedding, a class token, learned position embeddings, a transformer
 /// encoder (post-norm nn.TransformerEncoderLayer semantics, GELU), LayerNorm on the class token and a linear head.
 /// With the guide's defaults 86,567,656 parameters; the 32x32 configuration (patch 4, dim 192, depth 6, heads 3)

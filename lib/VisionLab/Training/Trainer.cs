@@ -139,7 +139,7 @@ public sealed class Trainer : IDisposable
             var inputs = batch.Images.to(Device);
             var targets = batch.Labels.to(Device);
             // Anything random in the objective (mixing) is drawn per batch from (seed, epoch, batch).
-            var random = Sampling.ForItem(Options.Seed, epoch, -1 - batchIndex);
+            var random = Seeds.ForBatch(Options.Seed, epoch, batchIndex);
             var (loss, batchCorrect, mixed) = _objective.Compute(Forward, inputs, targets, random);
             Scaler.ScaleLoss(loss / accumulation).backward();
 
@@ -200,13 +200,12 @@ public sealed class Trainer : IDisposable
         {
             using var owned = batch;
             using var scope = NewDisposeScope();
-            var images = batch.Images.to(Device);
-            if (_masters is not null) images = images.to(_masters.ComputeType);
-            var outputs = Model.call(images).to(ScalarType.Float32);
+            var outputs = Forward(batch.Images.to(Device));
             classes = outputs.shape[1];
             lossSum += nn.functional.cross_entropy(outputs, batch.Labels.to(Device), reduction: nn.Reduction.Sum).item<float>();
             predictions.AddRange(outputs.argmax(1).cpu().data<long>().ToArray().Select(p => (int)p));
-            labels.AddRange(batch.Labels.data<long>().ToArray().Select(l => (int)l));
+            // .cpu(): a loader with a CUDA Device delivers the labels there, and data<T>() reads host memory only.
+            labels.AddRange(batch.Labels.cpu().data<long>().ToArray().Select(l => (int)l));
             indices.AddRange(batch.Indices);
         }
         int correct = predictions.Zip(labels).Count(p => p.First == p.Second);

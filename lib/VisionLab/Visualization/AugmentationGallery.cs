@@ -24,7 +24,7 @@ public static class AugmentationGallery
             var caption = data.Classes[data.Label(i)];
             html.Append("<div style=\"white-space:nowrap\">").Append(TensorImage.ToHtml(image, $"{caption} (original)"));
             for (int v = 0; v < variants; v++)
-                html.Append(TensorImage.ToHtml(transform.Apply(image, Sampling.ForItem(seed, v, i)), $"{caption} #{v + 1}"));
+                html.Append(TensorImage.ToHtml(transform.Apply(image, Core.Seeds.ForItem(seed, v, i)), $"{caption} #{v + 1}"));
             html.Append("</div>");
         }
         return Count(html.Append("</div>"));
@@ -47,7 +47,7 @@ public static class AugmentationGallery
 
     static HtmlString Count(StringBuilder html)
     {
-        Interactive.DisplayFormatters.CountImage();
+        RenderCounts.CountImage();
         return new HtmlString(html.ToString());
     }
 }

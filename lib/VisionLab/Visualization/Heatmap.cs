@@ -61,7 +61,7 @@ public static class Heatmap
             }
             html.Append("</div>");
         }
-        Interactive.DisplayFormatters.CountImage();
+        RenderCounts.CountImage();
         return new HtmlString(html.Append("</div>").ToString());
     }
 }

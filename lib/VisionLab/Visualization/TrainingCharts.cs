@@ -82,7 +82,7 @@ public static class TrainingCharts
             using var image = data.Image(index);
             html.Append(TensorImage.ToHtml(image, $"{data.Classes[data.Label(index)]} → {data.Classes[predictedByIndex[index]]}"));
         }
-        Interactive.DisplayFormatters.CountImage();
+        RenderCounts.CountImage();
         return new HtmlString(html.Append("</div>").ToString());
     }
 }

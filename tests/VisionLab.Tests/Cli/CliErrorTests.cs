@@ -28,6 +28,8 @@ public sealed class CliErrorTests
     [InlineData(new[] { "train", "--mixup", "1.5" }, "--mixup")]
     [InlineData(new[] { "train", "--model", "vit-64" }, "--model")]
     [InlineData(new[] { "evaluate", "model.bin", "--dataset", "mnist" }, "--dataset")]
+    [InlineData(new[] { "export", "model.bin", "--format", "triton", "--model", "vit-64" }, "--model")]             // the shared options, in every command
+    [InlineData(new[] { "predict", "x.png", "--weights", "m.bin", "--dataset", "mnist" }, "--dataset")]
     [InlineData(new[] { "predict", "x.png", "--weights", "m.onnx", "--top", "0" }, "--top")]
     public void Bad_arguments_are_refused_before_any_work(string[] arguments, string option)
     {
@@ -47,6 +49,17 @@ public sealed class CliErrorTests
         var result = CliProcess.Run(folder.Path, "train", "--dataset", "fashion-mnist-bundled", "--output", run);
         IsOneLineUserError(result, run, "--resume", "--overwrite");
         Assert.Equal("an earlier run", File.ReadAllText(Path.Combine(run, "checkpoint.ckpt")));
+    }
+
+    [Fact]
+    public void A_Triton_repository_that_cannot_be_written_is_found_before_the_export()
+    {
+        using var folder = new TemporaryFolder();
+        var file = Path.Combine(folder.Path, "a-file");
+        File.WriteAllText(file, "");
+        var result = CliProcess.Run(folder.Path, "export", "model.bin", "--format", "triton", "--output", Path.Combine(file, "models"));
+        IsOneLineUserError(result, "--output", "cannot be written");
+        Assert.Equal("", File.ReadAllText(file));
     }
 
     [Fact]

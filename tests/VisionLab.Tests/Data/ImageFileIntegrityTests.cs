@@ -36,11 +36,11 @@ public sealed class ImageFileIntegrityTests
         var bytes = Whole(format);
         File.WriteAllBytes(whole, bytes);
         Assert.Null(ImageFileIntegrity.Problem(whole));
-        using (var decoded = ImageFolderDataset.Decode(whole)) Assert.Equal(new long[] { 3, 48, 64 }, decoded.shape);
+        using (var decoded = ImageDecoder.Decode(whole)) Assert.Equal(new long[] { 3, 48, 64 }, decoded.shape);
 
         var half = Path.Combine(folder.Path, "half." + format);
         File.WriteAllBytes(half, bytes[..(bytes.Length / 2)]);
-        var error = Assert.Throws<InvalidDataException>(() => ImageFolderDataset.Decode(half));
+        var error = Assert.Throws<InvalidDataException>(() => ImageDecoder.Decode(half));
         Assert.Contains(half, error.Message);
         Assert.Contains("truncated", error.Message);
     }
@@ -66,7 +66,7 @@ public sealed class ImageFileIntegrityTests
         Chunk(file, "IEND", []);
         File.WriteAllBytes(forged, file.ToArray());
         Assert.True(file.Length < 100);
-        var error = Assert.Throws<InvalidDataException>(() => ImageFolderDataset.Decode(forged));
+        var error = Assert.Throws<InvalidDataException>(() => ImageDecoder.Decode(forged));
         Assert.Contains("6000x6000", error.Message);
     }
 
@@ -86,7 +86,7 @@ public sealed class ImageFileIntegrityTests
         using var folder = new TemporaryFolder();
         var path = Path.Combine(folder.Path, "big.png");
         File.WriteAllBytes(path, Encode((i, s) => i.SaveAsPng(s)));
-        var error = Assert.Throws<ImageTooLargeException>(() => ImageFolderDataset.Decode(path, maxPixels: 100));
+        var error = Assert.Throws<ImageTooLargeException>(() => ImageDecoder.Decode(path, maxPixels: 100));
         Assert.Contains("--max-pixels", error.Message);
     }
 }

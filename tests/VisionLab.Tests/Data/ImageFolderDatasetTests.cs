@@ -42,10 +42,10 @@ public sealed class ImageFolderDatasetTests
         var bytes = File.ReadAllBytes(big);
         File.WriteAllBytes(cut, bytes[..(bytes.Length / 2)]);
 
-        Assert.Contains("fake.png", Assert.Throws<InvalidDataException>(() => ImageFolderDataset.Decode(fake)).Message);
-        var tooLarge = Assert.Throws<ImageTooLargeException>(() => ImageFolderDataset.Decode(big, maxPixels: 1_000_000));
+        Assert.Contains("fake.png", Assert.Throws<InvalidDataException>(() => ImageDecoder.Decode(fake)).Message);
+        var tooLarge = Assert.Throws<ImageTooLargeException>(() => ImageDecoder.Decode(big, maxPixels: 1_000_000));
         Assert.Contains("2000x1000", tooLarge.Message);
-        Assert.Contains("cut.png", Assert.ThrowsAny<Exception>(() => ImageFolderDataset.Decode(cut)).Message);
+        Assert.Contains("cut.png", Assert.ThrowsAny<Exception>(() => ImageDecoder.Decode(cut)).Message);
     }
 
     [Fact]

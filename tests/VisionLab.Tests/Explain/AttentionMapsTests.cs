@@ -71,11 +71,12 @@ public sealed class AttentionMapsTests
         var maps = zeros(2, 2, 2);
         maps[.., 0, 0] = tensor(3f);
         maps[.., 1, 1] = tensor(1f);
-        var fractions = AttentionMaps.MassOnObject(maps, masks);
+        var fractions = ObjectMasks.MassOnObject(maps, masks);
         Assert.Equal(0.75, fractions[0], 6);
         Assert.Equal(0.25, fractions[1], 6);
-        Assert.Equal(new[] { true, false }, AttentionMaps.PeakOnObject(maps, masks));
-        Assert.Equal(1, AttentionMaps.ObjectPatches(masks, 2)[1].sum().item<long>());
+        Assert.Equal(new[] { true, false }, ObjectMasks.PeakOnObject(maps, masks));
+        Assert.Equal(1, ObjectMasks.ObjectPatches(masks, 2)[1].sum().item<long>());
+        Assert.Throws<ArgumentException>(() => ObjectMasks.PeakOnObject(maps, zeros(3, 4, 4, dtype: ScalarType.Bool)));   // masks of other images
     }
 
     [Fact]

@@ -48,7 +48,7 @@ public sealed class GradCamSanityTests
         // seen and 33 over chance. Accuracy 98.5-100 %; |Spearman| with a random model's maps 0.03-0.24 (ceiling 0.5;
         // identical maps give 1); deletion area gap 0.114-0.359 (floor 0.05; no signal gives 0).
         double accuracy = correct.Average(c => c ? 1.0 : 0.0);
-        double peak = Fraction(AttentionMaps.PeakOnObject(cam.Maps, masks));
+        double peak = Fraction(ObjectMasks.PeakOnObject(cam.Maps, masks));
         using var randomModel = new ModernCNN(train.Classes.Count);
         using var randomCam = GradCam.Compute(randomModel, GradCam.FindLayer(randomModel, "layer1"), images, labels);
         double correlation = ExplanationChecks.RankCorrelation(cam.Maps, randomCam.Maps).Average();

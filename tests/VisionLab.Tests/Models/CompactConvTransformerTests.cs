@@ -72,7 +72,7 @@ public sealed class ModelComparisonAndLocalizationTests
         Assert.Equal(3, result.LastLayerHeads.Length);
         using var scope = NewDisposeScope();
         var masks = data.Masks(Enumerable.Range(0, 40).ToArray());
-        var patchShare = AttentionMaps.ObjectPatches(masks, 8).to(ScalarType.Float32).mean([1, 2]).to(ScalarType.Float64).data<double>().ToArray();
+        var patchShare = ObjectMasks.ObjectPatches(masks, 8).to(ScalarType.Float32).mean([1, 2]).to(ScalarType.Float64).data<double>().ToArray();
         for (int i = 0; i < 40; i++) Assert.Equal(patchShare[i], result.Uniform[i], 5);
         Assert.True(model.training, "the model's mode is restored");
     }
