@@ -22,7 +22,15 @@ public sealed class MemoryTests
         var history = trainer.Fit(loader, loader, epochs: 6);
         Assert.All(history, h => Assert.True(h.ProcessMemoryBytes > 0));
         var mib = history.Select(h => h.RetainedMemoryBytes!.Value / 1048576.0).ToList();
-        Assert.All(mib.Skip(2), m => Assert.True(m <= mib[1] * 1.05, $"resident memory per epoch after a collection (MiB): {string.Join(", ", mib.Select(x => x.ToString("F0")))}"));
+        var seen = $"resident memory per epoch after a collection (MiB): {string.Join(", ", mib.Select(x => x.ToString("F0")))}";
+        // The first two epochs warm up (allocator pools, oneDNN's primitive cache); the figure can dip between them:
+        // 459, 409, then 441-448 under ONEDNN_MAX_CPU_ISA=AVX2 (2026-11-30), where "at most the second epoch's + 5 %"
+        // failed with nothing retained. A leak is growth that goes on: later epochs stay within 5 % of the warm-up's
+        // peak, and from the third epoch to the last grow by at most 3 % (seen 1.6 %; a leak of one batch per step,
+        // 6 MiB an epoch here, would add 4 %).
+        double warmUpPeak = Math.Max(mib[0], mib[1]);
+        Assert.All(mib.Skip(2), m => Assert.True(m <= warmUpPeak * 1.05, seen));
+        Assert.True(mib[^1] - mib[2] <= 0.03 * mib[2], seen);
     }
 
     [Fact]
