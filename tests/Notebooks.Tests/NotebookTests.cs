@@ -43,6 +43,21 @@ public sealed class NotebookTests(ITestOutputHelper output)
         }
     }
 
+    [Fact]
+    public void Every_cell_has_a_unique_id()
+    {
+        // nbformat 4.5 requires cell ids. Without them every reader invents its own, so the trust signature Jupyter
+        // Notebook computes never matches the file and its charts stay blank (found on chapter 10's first version).
+        foreach (var path in Repository.Notebooks())
+        {
+            using var document = System.Text.Json.JsonDocument.Parse(File.ReadAllText(path));
+            var ids = document.RootElement.GetProperty("cells").EnumerateArray()
+                .Select(c => c.TryGetProperty("id", out var id) ? id.GetString() : null).ToList();
+            Assert.True(ids.All(id => !string.IsNullOrEmpty(id)), $"{Path.GetFileName(path)}: {ids.Count(string.IsNullOrEmpty)} cell(s) without an id.");
+            Assert.True(ids.Distinct().Count() == ids.Count, $"{Path.GetFileName(path)}: cell ids repeat.");
+        }
+    }
+
     /// <summary>Per-notebook limit; VISIONLAB_NOTEBOOK_TIMEOUT (seconds) overrides it.</summary>
     public static TimeSpan NotebookTimeout =>
         TimeSpan.FromSeconds(int.TryParse(Environment.GetEnvironmentVariable("VISIONLAB_NOTEBOOK_TIMEOUT"), out var s) ? s : 600);
