@@ -84,7 +84,9 @@ public static partial class TorchRun
         if (options.Processes < 1) throw new ArgumentOutOfRangeException(nameof(options), "Processes: at least 1.");
         if (options.Epochs < 1 || options.BatchSizePerProcess < 1 || options.Limit < 0)
             throw new ArgumentOutOfRangeException(nameof(options), "Epochs and BatchSizePerProcess: at least 1; Limit: at least 0.");
-        var launcher = Find() ?? throw new ActionableException($"torchrun was not found: {InstallHint}.");
+        var launcher = Find() ?? throw new ActionableException(Environment.GetEnvironmentVariable(EnvironmentVariable) is { Length: > 0 } configured
+            ? $"{EnvironmentVariable}={configured}: no such file; point it at torchrun or unset it."
+            : $"torchrun was not found: {InstallHint}.");
         if (!File.Exists(script)) throw new ActionableException($"The distributed training script {script} is missing: it ships in VisionLab's tests/golden folder.");
         if (!File.Exists(weights)) throw new ActionableException($"No weights at {weights}: write them with `visionlab export <weights> --format pytorch` (or PyTorchWeights.Save).");
         if (options.DataFolder is { } data && !Directory.Exists(data)) throw new ActionableException($"DataFolder {data} does not exist: it should hold Fashion-MNIST's IDX files.");

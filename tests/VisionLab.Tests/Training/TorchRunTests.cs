@@ -122,4 +122,18 @@ public sealed class TorchRunTests
         Assert.Contains("no-script.py", Assert.Throws<ActionableException>(() => TorchRun.Train(Path.Combine(folder.Path, "no-script.py"), start, Path.Combine(folder.Path, "o.pt"), options)).Message);
         Assert.Throws<ArgumentOutOfRangeException>(() => TorchRun.Train(Script, start, Path.Combine(folder.Path, "o.pt"), options with { Processes = 0 }));
     }
+
+    [Fact]
+    public void A_configured_launcher_that_does_not_exist_is_named()
+    {
+        var previous = Environment.GetEnvironmentVariable(TorchRun.EnvironmentVariable);
+        try
+        {
+            Environment.SetEnvironmentVariable(TorchRun.EnvironmentVariable, "/nowhere/torchrun");
+            Assert.Null(TorchRun.Find());
+            var error = Assert.Throws<ActionableException>(() => TorchRun.Train(Script, "w.pt", "o.pt", new DistributedRunOptions()));
+            Assert.Contains("VISIONLAB_TORCHRUN=/nowhere/torchrun: no such file", error.Message);
+        }
+        finally { Environment.SetEnvironmentVariable(TorchRun.EnvironmentVariable, previous); }
+    }
 }
