@@ -92,23 +92,29 @@ public sealed class ModernCNN : Module<Tensor, Tensor>
         return fc.call(x).MoveToOuterDisposeScope();
     }
 
-    /// <summary>Shapes after each stage for an input of the given size (the notebook's "shapes through the network").</summary>
+    /// <summary>
+    /// The output shape of each stage (conv1, bn1, relu, maxpool, layer1..3, avgpool, fc) for one image of the given
+    /// size (the notebook's "shapes through the network"), recorded by forward hooks on the real forward pass, so the
+    /// stages and their order are always what <see cref="forward"/> runs.
+    /// </summary>
     public IReadOnlyList<(string Stage, long[] Shape)> TraceShapes(long height = 32, long width = 32)
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         bool wasTraining = training;
         eval();
-        var x = zeros(1, InChannels, height, width, device: conv1.weight!.device);
-        var shapes = new List<(string, long[])> { ("input", x.shape) };
-        x = relu.call(bn1.call(conv1.call(x))); shapes.Add(("conv1+bn1+relu", x.shape));
-        x = maxpool.call(x); shapes.Add(("maxpool", x.shape));
-        x = layer1.call(x); shapes.Add(("layer1", x.shape));
-        x = layer2.call(x); shapes.Add(("layer2", x.shape));
-        x = layer3.call(x); shapes.Add(("layer3", x.shape));
-        x = avgpool.call(x).flatten(1); shapes.Add(("avgpool+flatten", x.shape));
-        x = fc.call(x); shapes.Add(("fc", x.shape));
-        train(wasTraining);
+        var shapes = new List<(string, long[])> { ("input", new[] { 1L, InChannels, height, width }) };
+        var hooks = named_children().Select(child => ((Module<Tensor, Tensor>)child.module).register_forward_hook((_, _, output) =>
+        {
+            shapes.Add((child.name, output.shape));
+            return output;
+        })).ToList();
+        try { call(zeros(1, InChannels, height, width, device: conv1.weight!.device)); }
+        finally
+        {
+            foreach (var hook in hooks) hook.remove();
+            train(wasTraining);
+        }
         return shapes;
     }
 }
