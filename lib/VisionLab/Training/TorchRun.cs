@@ -91,7 +91,11 @@ public static partial class TorchRun
         if (!File.Exists(weights)) throw new ActionableException($"No weights at {weights}: write them with `visionlab export <weights> --format pytorch` (or PyTorchWeights.Save).");
         if (options.DataFolder is { } data && !Directory.Exists(data)) throw new ActionableException($"DataFolder {data} does not exist: it should hold Fashion-MNIST's IDX files.");
         var folder = Path.GetDirectoryName(Path.GetFullPath(output))!;
-        Directory.CreateDirectory(folder);
+        try { Directory.CreateDirectory(folder); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new ActionableException($"The output {output} cannot be written: the folder {folder} cannot be created ({e.Message}).", e);
+        }
 
         var start = new ProcessStartInfo(launcher) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var argument in Arguments(script, weights, output, options)) start.ArgumentList.Add(argument);

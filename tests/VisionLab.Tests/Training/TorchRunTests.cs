@@ -121,6 +121,9 @@ public sealed class TorchRunTests
             options with { DataFolder = Path.Combine(folder.Path, "nowhere") })).Message);
         Assert.Contains("no-script.py", Assert.Throws<ActionableException>(() => TorchRun.Train(Path.Combine(folder.Path, "no-script.py"), start, Path.Combine(folder.Path, "o.pt"), options)).Message);
         Assert.Throws<ArgumentOutOfRangeException>(() => TorchRun.Train(Script, start, Path.Combine(folder.Path, "o.pt"), options with { Processes = 0 }));
+        var aFile = Path.Combine(folder.Path, "a-file");
+        File.WriteAllText(aFile, "");
+        Assert.Contains("cannot be written", Assert.Throws<ActionableException>(() => TorchRun.Train(Script, start, Path.Combine(aFile, "o.pt"), options)).Message);
     }
 
     [Fact]
