@@ -61,27 +61,8 @@ public static partial class PyTorchReference
 
     static (int ExitCode, string Output) Run(string file, string[] arguments, TimeSpan timeout, Action<string>? log)
     {
-        var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var argument in arguments) start.ArgumentList.Add(argument);
-        using var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {file}.");
-        var text = new System.Text.StringBuilder();
-        void Collect(object _, DataReceivedEventArgs e)
-        {
-            if (e.Data is null) return;
-            lock (text) text.AppendLine(e.Data);
-            log?.Invoke(e.Data);
-        }
-        process.OutputDataReceived += Collect;
-        process.ErrorDataReceived += Collect;
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        if (!process.WaitForExit(timeout))
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{file} {string.Join(' ', arguments)} took longer than {timeout}.");
-        }
-        process.WaitForExit();
-        return (process.ExitCode, text.ToString());
+        var (code, lines) = VisionLab.Core.ChildProcess.Run(file, arguments, timeout, log);
+        return (code, string.Concat(lines.Select(l => l + Environment.NewLine)));
     }
 
     [GeneratedRegex(@"images/s median ([0-9.]+)")]

@@ -97,32 +97,14 @@ public static partial class TorchRun
             throw new ActionableException($"The output {output} cannot be written: the folder {folder} cannot be created ({e.Message}).", e);
         }
 
-        var start = new ProcessStartInfo(launcher) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var argument in Arguments(script, weights, output, options)) start.ArgumentList.Add(argument);
-        var lines = new List<string>();
         var clock = Stopwatch.StartNew();
-        using var process = Process.Start(start) ?? throw new ActionableException($"Could not start {launcher}.");
-        void Collect(object _, DataReceivedEventArgs e)
-        {
-            if (e.Data is null) return;
-            lock (lines) lines.Add(e.Data);
-            log?.Invoke(e.Data);
-        }
-        process.OutputDataReceived += Collect;
-        process.ErrorDataReceived += Collect;
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        using (cancellationToken.Register(() => { try { process.Kill(entireProcessTree: true); } catch (InvalidOperationException) { } }))
-            process.WaitForExit();
-        cancellationToken.ThrowIfCancellationRequested();
-        string[] printed;
-        lock (lines) printed = [.. lines];
-        if (process.ExitCode != 0)
+        var (exitCode, printed) = ChildProcess.Run(launcher, Arguments(script, weights, output, options), log: log, cancellationToken: cancellationToken);
+        if (exitCode != 0)
         {
             // The script's own one-line error, when it gave one; else the end of what torchrun printed.
             var error = printed.Select(l => ErrorPattern().Match(l)).FirstOrDefault(m => m.Success)?.Groups[1].Value;
             throw new ActionableException(error is not null ? $"Distributed training stopped: {error}"
-                : $"torchrun exited with {process.ExitCode}; its last lines:\n{string.Join('\n', printed.TakeLast(15))}");
+                : $"torchrun exited with {exitCode}; its last lines:\n{string.Join('\n', printed.TakeLast(15))}");
         }
         var accuracy = printed.Select(l => AccuracyPattern().Match(l)).LastOrDefault(m => m.Success)
             ?? throw new ActionableException($"torchrun finished but the script reported no test accuracy; its output:\n{string.Join('\n', printed.TakeLast(15))}");
