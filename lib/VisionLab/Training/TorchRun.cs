@@ -59,9 +59,11 @@ public static partial class TorchRun
     {
         var arguments = new List<string>
         {
-            // One machine: --standalone picks a free rendezvous port. --redirects 1 --tee 1 keeps the workers' output
-            // on the console with a rank prefix and sidesteps torchrun 1.13's crash on Python 3.11 with the default "0".
-            "--standalone", "--nproc_per_node", options.Processes.ToString(CultureInfo.InvariantCulture), "--redirects", "1", "--tee", "1",
+            // One machine, a rendezvous on a free port: --standalone in PyTorch 1.13 always takes port 29400, so two runs
+            // at once (tests, a notebook) join each other's rendezvous and fail. --redirects 1 --tee 1 keeps the workers'
+            // output on the console with a rank prefix and sidesteps torchrun 1.13's crash on Python 3.11 with "0".
+            "--nnodes", "1", "--rdzv_backend", "c10d", "--rdzv_endpoint", "localhost:0",
+            "--nproc_per_node", options.Processes.ToString(CultureInfo.InvariantCulture), "--redirects", "1", "--tee", "1",
             script, weights, "--output", output, "--model", options.Model,
             "--epochs", options.Epochs.ToString(CultureInfo.InvariantCulture),
             "--batch-size", options.BatchSizePerProcess.ToString(CultureInfo.InvariantCulture),

@@ -92,6 +92,22 @@ public sealed class TorchRunTests
     }
 
     [Fact]
+    public async Task Two_runs_at_once_on_one_machine_each_get_their_own_rendezvous()
+    {
+        // PyTorch 1.13's --standalone always listens on port 29400: a second run at the same time (another test
+        // assembly, a notebook) failed with "The connection to the C10d store has failed". Both must finish.
+        RequireTorchRun();
+        using var folder = new TemporaryFolder();
+        var start = ExportStart(folder.Path, seed: 5);
+        var options = new DistributedRunOptions { Processes = 2, Limit = 64, BatchSizePerProcess = 32 };
+        var runs = Enumerable.Range(0, 2).Select(i => Task.Run(() => TorchRun.Train(Script, start, Path.Combine(folder.Path, $"ddp{i}.pt"), options,
+            cancellationToken: TestContext.Current.CancellationToken))).ToArray();
+        var results = await Task.WhenAll(runs);
+        Assert.All(results, result => Assert.Equal(1000, result.Images));
+        Assert.Equal(results[0].Correct, results[1].Correct);   // same seed, same data: the same run twice
+    }
+
+    [Fact]
     public void Weights_of_another_model_stop_the_run_with_one_line_naming_the_file()
     {
         RequireTorchRun();
