@@ -16,6 +16,8 @@ var root = new RootCommand("VisionLab: the C# computer-vision tutorial and its t
     EvaluateCommand.Create(),
     ExportCommand.Create(),
     PredictCommand.Create(),
+    SharedOptions.Device,
+    SharedOptions.Threads,
 };
 var parse = root.Parse(args);
 if (parse.Errors.Count > 0 && parse.Action is not System.CommandLine.Help.HelpAction)
@@ -30,6 +32,7 @@ try
 {
     // Our (patched) libLibTorchSharp before TorchSharp's own probe, which needs a deps.json or a NuGet cache to find it.
     VisionLab.Core.TorchNative.EnsureLoaded();
+    SharedOptions.ApplyMachineOptions(parse);
     return await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
 }
 catch (Exception e)

@@ -1,5 +1,6 @@
 using BenchmarkDotNet.Attributes;
 using VisionLab.Augmentation;
+using VisionLab.Data;
 using VisionLab.Core;
 using static TorchSharp.torch;
 
@@ -10,9 +11,9 @@ namespace VisionLab.Benchmarks;
 public class AugmentationBenchmarks
 {
     Tensor _image = null!;
-    readonly IImageTransform _guide = GuidePipeline.Train(grayscale28: true);
-    readonly IImageTransform _light = GuidePipeline.Light(grayscale28: true);
-    readonly IImageTransform _simclr = SimClrAugmentation.Pairs(grayscale28: true);
+    readonly IImageTransform _guide = GuidePipeline.Train(InputFormat.Gray28);
+    readonly IImageTransform _light = GuidePipeline.Light(InputFormat.Gray28);
+    readonly IImageTransform _simclr = SimClrAugmentation.Pairs(InputFormat.Gray28);
     int _draw;
 
     [GlobalSetup]

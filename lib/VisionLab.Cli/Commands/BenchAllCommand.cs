@@ -23,8 +23,8 @@ public static class BenchAllCommand
 
     public static void Configure(Command bench)
     {
-        var compare = new Option<bool>("--compare-pytorch") { Description = "Run the guide's PyTorch code beside ours (Debian's python3-torch and torchvision, installed if missing)." };
-        var rounds = new Option<int>("--rounds") { DefaultValueFactory = _ => 3, Description = "Alternating rounds per measure; medians are reported." };
+        var compare = SharedOptions.ComparePyTorch("Run the guide's PyTorch code (and torchvision) beside ours.");
+        var rounds = SharedOptions.Rounds("Alternating rounds per measure; medians are reported.");
         var skipNotebooks = new Option<bool>("--skip-notebooks") { Description = "Leave out the timed smoke run of all notebooks." };
         bench.Options.Add(compare);
         bench.Options.Add(rounds);
@@ -59,7 +59,7 @@ public static class BenchAllCommand
             // 2. Input pipeline with the guide's augmentation, against the training step's consumption and torchvision.
             Status("input pipeline");
             var data = FashionMnist.Load(train: true).Take(4000);
-            var loader = new DataLoader(data, GuidePipeline.Train(grayscale28: true, AutoAugment.Cifar10), new DataLoaderOptions { BatchSize = 128, Workers = Environment.ProcessorCount });
+            var loader = new DataLoader(data, GuidePipeline.Train(data.Format, AutoAugment.Cifar10), new DataLoaderOptions { BatchSize = 128, Workers = Environment.ProcessorCount });
             var pipeline = Enumerable.Range(0, roundCount).Select(r => PipelineThroughput.Measure(loader, epoch: r, cancellationToken: cancellation).ImagesPerSecond).ToList();
             double ourPipeline = BenchCommand.Median(pipeline);
             rows.Add(new("input pipeline vs the CNN training step's consumption (images/s)", $"{ourPipeline:F0}", $"{cnnStep:F0} consumed", ourPipeline / cnnStep, "≥ 3x", ourPipeline / cnnStep >= 3));

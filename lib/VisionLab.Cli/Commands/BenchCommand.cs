@@ -27,18 +27,11 @@ public static class BenchCommand
     static Command TrainStep()
     {
         var model = SharedOptions.Model();
-        var batchSize = new Option<int>("--batch-size") { DefaultValueFactory = _ => 128 };
+        var batchSize = SharedOptions.BatchSize();
         var batches = new Option<int>("--batches") { DefaultValueFactory = _ => 10, Description = "Measured batches per round." };
-        var rounds = new Option<int>("--rounds") { DefaultValueFactory = _ => 3 };
-        var compare = new Option<bool>("--compare-pytorch")
-        {
-            Description = "Also run the guide's PyTorch code (modern-cnn, vit-32) with the same settings, alternating rounds, and print the ratio. Installs Debian's python3-torch if needed.",
-        };
-        var precision = new Option<Precision>("--precision")
-        {
-            DefaultValueFactory = _ => Precision.Float32,
-            Description = "Float32 (default), or on CUDA Float16 / BFloat16 (the PyTorch side then uses the guide's autocast and GradScaler).",
-        };
+        var rounds = SharedOptions.Rounds("Alternating rounds; the median is reported.");
+        var compare = SharedOptions.ComparePyTorch("Also run the guide's PyTorch code (modern-cnn, vit-32) with the same settings, alternating rounds, and print the ratio.");
+        var precision = SharedOptions.Precision("On CUDA, Float16 / BFloat16 make the PyTorch side use the guide's autocast and GradScaler.");
         var command = new Command("train", "Images/s of the training step on 32x32 inputs, optionally side by side with PyTorch.") { model, batchSize, batches, rounds, compare, precision };
         command.SetAction((parse, cancellation) =>
         {
@@ -73,10 +66,10 @@ public static class BenchCommand
 
     static Command Pipeline()
     {
-        var batchSize = new Option<int>("--batch-size") { DefaultValueFactory = _ => 128, Description = "Images per batch." };
+        var batchSize = SharedOptions.BatchSize();
         var workers = new Option<int[]>("--workers") { Description = "Worker counts to compare (default: 1 and all cores).", AllowMultipleArgumentsPerToken = true };
         var images = new Option<int>("--images") { DefaultValueFactory = _ => 4000, Description = "Images per measured epoch." };
-        var rounds = new Option<int>("--rounds") { DefaultValueFactory = _ => 3, Description = "Measured epochs per setting; the median is reported." };
+        var rounds = SharedOptions.Rounds("Measured epochs per setting; the median is reported.");
         var policy = new Option<string>("--policy") { DefaultValueFactory = _ => "guide", Description = "AutoAugment policy: guide, or cifar10 (what tests/benchmarks/pipeline_torchvision.py runs)." };
         policy.OneOf("guide", "cifar10");
         var command = new Command("pipeline", "Images/s of the guide's full augmentation pipeline (crop, flip, jitter, rotation, AutoAugment, normalize, batching).")
@@ -91,7 +84,7 @@ public static class BenchCommand
             var table = new Table().AddColumns("workers", "images/s (median)", "rounds");
             foreach (var count in counts)
             {
-                var loader = new DataLoader(data, GuidePipeline.Train(grayscale28: true, autoAugment), new DataLoaderOptions { BatchSize = parse.GetValue(batchSize), Workers = count });
+                var loader = new DataLoader(data, GuidePipeline.Train(data.Format, autoAugment), new DataLoaderOptions { BatchSize = parse.GetValue(batchSize), Workers = count });
                 var results = Enumerable.Range(0, parse.GetValue(rounds))
                     .Select(r => PipelineThroughput.Measure(loader, epoch: r, cancellationToken: cancellation).ImagesPerSecond).Order().ToList();
                 table.AddRow(count.ToString(), results[results.Count / 2].ToString("F0"), string.Join(", ", results.Select(r => r.ToString("F0"))));

@@ -18,13 +18,13 @@ public static class BenchInferenceCommand
     public static Command Create()
     {
         var model = SharedOptions.Model("modern-cnn or vit-32 (the guide's models), of:");
-        var weights = new Option<FileInfo?>("--weights") { Description = "Trained weights (" + WeightFiles.Description + "); without them the model is first trained briefly on the bundled Fashion-MNIST so that accuracy means something." };
+        var weights = SharedOptions.Weights("Trained weights (without them the model is first trained briefly on the bundled Fashion-MNIST so that accuracy means something):", required: false);
         var trainEpochs = new Option<int>("--train-epochs") { DefaultValueFactory = _ => 2, Description = "Epochs of that brief training." };
         var batchSizes = new Option<int[]>("--batch-sizes") { DefaultValueFactory = _ => new[] { 1, 32 }, AllowMultipleArgumentsPerToken = true };
-        var rounds = new Option<int>("--rounds") { DefaultValueFactory = _ => 3, Description = "Alternating rounds; the median round is reported." };
+        var rounds = SharedOptions.Rounds("Alternating rounds; the median round is reported.");
         var repetitions = new Option<int>("--repetitions") { DefaultValueFactory = _ => 10, Description = "Timed batches per engine and round (after 3 warm-up batches)." };
-        var compare = new Option<bool>("--compare-pytorch") { Description = "Also time the guide's model in eager PyTorch (Debian's python3-torch, installed if missing)." };
-        var output = new Option<DirectoryInfo>("--output") { DefaultValueFactory = _ => new DirectoryInfo(Path.Combine("artifacts", "bench-inference")), Description = "Where the ONNX files go." };
+        var compare = SharedOptions.ComparePyTorch("Also time the guide's model in eager PyTorch.");
+        var output = SharedOptions.Output("Where the ONNX files go.", Path.Combine("artifacts", "bench-inference"));
         var command = new Command("inference", "Inference images/s and accuracy: TorchSharp, ONNX Runtime fp32, ONNX Runtime INT8 (min-max and percentile).")
             { model, weights, trainEpochs, batchSizes, rounds, repetitions, compare, output };
         command.SetAction((parse, cancellation) =>
@@ -36,7 +36,7 @@ public static class BenchInferenceCommand
             if (withPyTorch) PyTorchReference.EnsureInstalled(line => AnsiConsole.MarkupLine($"[grey]{Markup.Escape(line)}[/]"));
             var test = FashionMnist.Load(train: false);
             var (results, pyTorch) = AnsiConsole.Status().Start("measuring", context => Measure(name, parse.GetValue(weights), parse.GetValue(trainEpochs), sizes,
-                parse.GetValue(rounds), parse.GetValue(repetitions), withPyTorch, parse.GetValue(output)!.FullName, line => context.Status(Markup.Escape(line)), cancellation));
+                parse.GetValue(rounds), parse.GetValue(repetitions), withPyTorch, Path.GetFullPath(parse.GetValue(output)!), line => context.Status(Markup.Escape(line)), cancellation));
 
             AnsiConsole.MarkupLine($"{Markup.Escape(name)} inference on 32x32 inputs; accuracy on the bundled {test.Count} Fashion-MNIST test images; " +
                                    $"{Markup.Escape(TorchEnvironment.Describe().ToString())}; ONNX Runtime with {Environment.ProcessorCount} intra-op threads");
@@ -66,7 +66,7 @@ public static class BenchInferenceCommand
         int[] sizes, int rounds, int repetitions, bool withPyTorch, string folder, Action<string>? log, CancellationToken cancellation)
     {
         var train = FashionMnist.Load(train: true);
-        var evaluate = GuidePipeline.Evaluate(grayscale28: true);
+        var evaluate = GuidePipeline.Evaluate(train.Format);
         manual_seed(0);
         using var network = weights is not null ? SharedOptions.ModelWithWeights(name, 10, weights.FullName) : ModelCatalog.Create(name, 10);
         if (weights is null)

@@ -14,7 +14,7 @@ public static class EvaluateCommand
 {
     public static Command Create()
     {
-        var weights = new Argument<FileInfo>("weights") { Description = "The weights: " + WeightFiles.Description + "." };
+        var weights = SharedOptions.WeightsArgument("The weights:");
         var model = SharedOptions.Model();
         var dataset = SharedOptions.Dataset();
         var command = new Command("evaluate", "Evaluate trained weights on a test set.") { weights, model, dataset };
@@ -24,7 +24,7 @@ public static class EvaluateCommand
             var data = DatasetCatalog.Load(parse.GetValue(dataset)!, cancellationToken: cancellation);
             using var network = SharedOptions.ModelWithWeights(parse.GetValue(model)!, data.Test.Classes.Count, file.FullName);
             using var trainer = new Trainer(network);
-            var loader = new DataLoader(data.Test, GuidePipeline.Evaluate(data.Grayscale28), new DataLoaderOptions { BatchSize = 256, Shuffle = false });
+            var loader = new DataLoader(data.Test, GuidePipeline.Evaluate(data.Format), new DataLoaderOptions { BatchSize = 256, Shuffle = false });
             var result = trainer.Evaluate(loader, cancellation);
             AnsiConsole.MarkupLine($"{Markup.Escape(file.Name)} on {Markup.Escape(data.Name)} ({data.Test.Count} test images): accuracy [bold]{result.Accuracy:P2}[/], loss {result.Loss:F4}");
             var classes = data.Test.Classes;

@@ -15,12 +15,12 @@ public static class ExportCommand
 {
     public static Command Create()
     {
-        var weights = new Argument<FileInfo>("weights") { Description = "The trained weights: " + WeightFiles.Description + "." };
+        var weights = SharedOptions.WeightsArgument("The trained weights:");
         var model = SharedOptions.Model();
-        var dataset = SharedOptions.Dataset("The dataset the model was trained on (class names, preprocessing, INT8 calibration images).");
+        var dataset = SharedOptions.Dataset("The dataset the model was trained on (class names, input format, INT8 calibration images).");
         var format = new Option<string>("--format") { DefaultValueFactory = _ => "onnx", Description = "onnx, onnx-int8, triton (a Triton Inference Server model repository holding the ONNX export), pytorch or safetensors." };
         format.OneOf("onnx", "onnx-int8", "triton", "pytorch", "safetensors");
-        var output = new Option<FileInfo?>("--output") { Description = "The file to write, or for triton the model repository folder (default: beside the weights, named by format; the Triton model is named after --model)." };
+        var output = SharedOptions.Output("The file to write, or for triton the model repository folder (default: beside the weights, named by format; the Triton model is named after --model).");
         var calibration = new Option<CalibrationMethod>("--calibration") { DefaultValueFactory = _ => CalibrationMethod.MinMax, Description = "INT8 activation ranges: MinMax or Percentile." };
         var calibrationImages = new Option<int>("--calibration-images") { DefaultValueFactory = _ => 512, Description = "Training images used to calibrate INT8 ranges." }.AtLeast(1);
         var command = new Command("export", "Export trained weights for deployment.") { weights, model, dataset, format, output, calibration, calibrationImages };
@@ -28,7 +28,7 @@ public static class ExportCommand
         {
             var file = parse.GetValue(weights)!;
             string kind = parse.GetValue(format)!;
-            string target = parse.GetValue(output)?.FullName ?? Path.Combine(file.DirectoryName!, kind switch
+            string target = parse.GetValue(output) is { } given ? Path.GetFullPath(given) : Path.Combine(file.DirectoryName!, kind switch
             {
                 "onnx" => "model.onnx",
                 "onnx-int8" => "model-int8.onnx",
@@ -44,8 +44,7 @@ public static class ExportCommand
             var data = DatasetCatalog.Load(parse.GetValue(dataset)!, cancellationToken: cancellation);
             using var network = SharedOptions.ModelWithWeights(parse.GetValue(model)!, data.Test.Classes.Count, file.FullName);
             network.eval();
-            var preprocessing = InputPreprocessing.For(data);
-            var options = new OnnxExportOptions { Metadata = Predictor.OnnxExportMetadata(data.Test.Classes, preprocessing) };
+            var options = new OnnxExportOptions { Metadata = Predictor.OnnxExportMetadata(data.Test.Classes, data.Format) };
             var shape = OnnxExporter.DefaultInputShape(network);
             switch (kind)
             {
@@ -58,7 +57,7 @@ public static class ExportCommand
                     return Task.FromResult(0);
                 case "onnx-int8":
                     var method = parse.GetValue(calibration);
-                    var loader = new DataLoader(data.Train, GuidePipeline.Evaluate(data.Grayscale28), new DataLoaderOptions { BatchSize = 64, Seed = 0 });
+                    var loader = new DataLoader(data.Train, GuidePipeline.Evaluate(data.Format), new DataLoaderOptions { BatchSize = 64, Seed = 0 });
                     using (var calibrationSet = new CalibrationSet(loader, parse.GetValue(calibrationImages), cancellation))
                     {
                         AnsiConsole.MarkupLine($"Calibrating INT8 ranges ({method}) on {calibrationSet.Count} training images");

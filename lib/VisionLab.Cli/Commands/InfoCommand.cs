@@ -14,7 +14,7 @@ public static class InfoCommand
         {
             var info = TorchEnvironment.Describe();
             var table = new Table().AddColumns("", "");
-            table.AddRow("device", info.CudaAvailable ? $"cuda ({info.CudaDeviceCount} device(s))" : "cpu (no CUDA device)");
+            table.AddRow("device", info.Device + (info.CudaAvailable ? $" ({info.CudaDeviceCount} CUDA device(s))" : " (no CUDA device)"));
             table.AddRow("TorchSharp", info.TorchSharpVersion);
             table.AddRow("libtorch", info.LibTorchVersion);
             table.AddRow("threads", info.Threads.ToString());

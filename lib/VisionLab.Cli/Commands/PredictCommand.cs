@@ -12,9 +12,9 @@ public static class PredictCommand
     public static Command Create()
     {
         var inputs = new Argument<string[]>("images") { Description = "Image files and/or folders of images (PNG, JPEG, BMP, GIF, TGA, TIFF, WebP, PBM).", Arity = ArgumentArity.OneOrMore };
-        var weights = new Option<FileInfo>("--weights") { Description = "An ONNX file from `visionlab export`, or " + WeightFiles.Description + ".", Required = true };
+        var weights = SharedOptions.Weights("The model:", required: true, also: "an ONNX file from `visionlab export`, or ");
         var model = SharedOptions.Model("For weights files:");
-        var dataset = SharedOptions.Dataset("For weights files: the training dataset (class names and preprocessing).");
+        var dataset = SharedOptions.Dataset("For weights files: the training dataset (class names and input format).");
         var topK = new Option<int>("--top") { DefaultValueFactory = _ => 3, Description = "Classes to show per image." }.AtLeast(1);
         var maxPixels = new Option<long>("--max-pixels") { DefaultValueFactory = _ => 40_000_000, Description = "Images with more pixels are refused before decoding (decompression bombs)." }.AtLeast(1);
         var command = new Command("predict", "Classify images with a trained model.") { inputs, weights, model, dataset, topK, maxPixels };
@@ -34,7 +34,7 @@ public static class PredictCommand
             {
                 var data = DatasetCatalog.Load(parse.GetValue(dataset)!, cancellationToken: cancellation);
                 network = SharedOptions.ModelWithWeights(parse.GetValue(model)!, data.Test.Classes.Count, weightsFile.FullName);
-                predictor = Predictor.FromModel(network, data.Test.Classes, InputPreprocessing.For(data));
+                predictor = Predictor.FromModel(network, data.Test.Classes, data.Format);
             }
             using (predictor)
             using (network)

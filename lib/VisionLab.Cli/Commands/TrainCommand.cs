@@ -25,7 +25,7 @@ public static class TrainCommand
             Description = "Total epochs (a resumed run continues up to this number). 15 reach 92 % on the full Fashion-MNIST.",
         };
         epochs.AtLeast(1);
-        var batchSize = new Option<int>("--batch-size") { DefaultValueFactory = _ => 128 }.AtLeast(1);
+        var batchSize = SharedOptions.BatchSize();
         var learningRate = new Option<double>("--lr") { DefaultValueFactory = _ => 3e-4, Description = "AdamW learning rate (the guide: 3e-4)." }.Positive();
         var augment = new Option<string>("--augment")
         {
@@ -41,11 +41,11 @@ public static class TrainCommand
                           "A resumed run needs the same value: give it explicitly when resuming with more epochs.",
         };
         restartPeriod.AtLeast(1);
-        var precision = new Option<Precision>("--precision") { DefaultValueFactory = _ => Precision.Auto, Description = "Auto, Float32, Float16 or BFloat16." };
+        var precision = SharedOptions.Precision();
         var accumulation = new Option<int>("--accumulation") { DefaultValueFactory = _ => 1, Description = "Batches per optimiser step." }.AtLeast(1);
         var seed = new Option<int>("--seed") { DefaultValueFactory = _ => 0 };
         var limit = new Option<int?>("--limit") { Description = "Use only the first N training images." }.AtLeast(1);
-        var output = new Option<DirectoryInfo>("--output") { DefaultValueFactory = _ => new DirectoryInfo(Path.Combine("artifacts", "train")), Description = "Checkpoint, weights and metrics go here." };
+        var output = SharedOptions.Output("Checkpoint, weights and metrics go here.", Path.Combine("artifacts", "train"));
         var resume = new Option<FileInfo?>("--resume") { Description = "A checkpoint to continue from (same recipe)." };
         var overwrite = new Option<bool>("--overwrite") { Description = "Start afresh in an --output folder that holds an earlier run's checkpoint or weights (replacing them)." };
         var export = new Option<string[]>("--export") { Description = "Also write the final weights as: pytorch (state_dict .pt), safetensors.", AllowMultipleArgumentsPerToken = true };
@@ -55,7 +55,7 @@ public static class TrainCommand
         command.SetAction((parse, cancellation) =>
         {
             // The output folder first: unwritable, in use or holding another run is found before any work starts.
-            using var folder = RunFolder.Claim(parse.GetValue(output)!.FullName, "--output");
+            using var folder = RunFolder.Claim(Path.GetFullPath(parse.GetValue(output)!), "--output");
             foreach (var stale in folder.RemovedStaleFiles) AnsiConsole.MarkupLine($"Removed {Markup.Escape(stale)}, left by a run that was killed while writing.");
             var checkpointPath = Path.Combine(folder.FullPath, "checkpoint.ckpt");
             var earlier = new[] { checkpointPath, Path.Combine(folder.FullPath, "model.bin") }.Where(File.Exists).ToList();
@@ -72,16 +72,16 @@ public static class TrainCommand
                 AccumulationSteps = parse.GetValue(accumulation), Seed = parse.GetValue(seed),
             };
             var loaderOptions = new DataLoaderOptions { BatchSize = parse.GetValue(batchSize), Seed = parse.GetValue(seed) };
-            var augmentation = parse.GetValue(augment) is "auto" ? (data.Grayscale28 ? "light" : "guide") : parse.GetValue(augment);
+            var augmentation = parse.GetValue(augment) is "auto" ? (data.Format == InputFormat.Gray28 ? "light" : "guide") : parse.GetValue(augment);
             var trainTransform = augmentation switch
             {
-                "guide" => GuidePipeline.Train(data.Grayscale28),
-                "light" => GuidePipeline.Light(data.Grayscale28),
-                "none" => GuidePipeline.Evaluate(data.Grayscale28),
+                "guide" => GuidePipeline.Train(data.Format),
+                "light" => GuidePipeline.Light(data.Format),
+                "none" => GuidePipeline.Evaluate(data.Format),
                 var other => throw new UsageException($"--augment: unknown augmentation '{other}': use auto, guide, light or none."),
             };
             var trainLoader = new DataLoader(trainSet, trainTransform, loaderOptions);
-            var testLoader = new DataLoader(data.Test, GuidePipeline.Evaluate(data.Grayscale28), loaderOptions with { BatchSize = 256, Shuffle = false });
+            var testLoader = new DataLoader(data.Test, GuidePipeline.Evaluate(data.Format), loaderOptions with { BatchSize = 256, Shuffle = false });
 
             manual_seed(parse.GetValue(seed));
             using var network = ModelCatalog.Create(parse.GetValue(model)!, data.Train.Classes.Count);

@@ -16,11 +16,11 @@ public static class TutorialCommand
         var profile = new Option<string>("--profile") { Description = "smoke (CI: tiny data, very short runs), default or full.", DefaultValueFactory = _ => "default" };
         profile.OneOf("smoke", "default", "full");
         var only = new Option<string[]>("--only") { Description = "Run only notebooks whose number is given, e.g. --only 00 --only 02.", AllowMultipleArgumentsPerToken = false };
-        var output = new Option<DirectoryInfo>("--output") { Description = "Where executed notebooks go.", DefaultValueFactory = _ => new DirectoryInfo(Path.Combine(Locations.Root, "artifacts", "notebooks")) };
+        var output = SharedOptions.Output("Where executed notebooks go.", Path.Combine(Locations.Root, "artifacts", "notebooks"));
         var timeout = new Option<int>("--timeout") { Description = "Per-notebook limit in minutes.", DefaultValueFactory = _ => 60 };
         var command = new Command("tutorial", "Run every tutorial notebook and write the executed notebooks.") { profile, only, output, timeout };
         command.SetAction((parse, cancellation) => RunAsync(
-            RunProfiles.Parse(parse.GetValue(profile)), parse.GetValue(only) ?? [], parse.GetValue(output)!, TimeSpan.FromMinutes(parse.GetValue(timeout)), cancellation));
+            RunProfiles.Parse(parse.GetValue(profile)), parse.GetValue(only) ?? [], new DirectoryInfo(parse.GetValue(output)!), TimeSpan.FromMinutes(parse.GetValue(timeout)), cancellation));
         return command;
     }
 

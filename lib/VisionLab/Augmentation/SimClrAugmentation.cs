@@ -1,3 +1,5 @@
+using VisionLab.Data;
+
 namespace VisionLab.Augmentation;
 
 /// <summary>
@@ -11,20 +13,20 @@ public static class SimClrAugmentation
     public const int BlurMinimumSize = 64;
 
     /// <summary>One view, ending in ToTensor and Normalize like <see cref="GuidePipeline.Evaluate"/>.</summary>
+    /// <param name="format">The dataset's images (its <c>Format</c>): 28x28 grayscale is padded to 32 and repeated to three channels first.</param>
     /// <param name="size">Output side; 32 for the guide's models.</param>
     /// <param name="strength">The paper's colour strength s (0.5 for CIFAR-10, 1.0 for ImageNet).</param>
-    /// <param name="grayscale28">28x28 grayscale input (Fashion-MNIST): pad to 32 and repeat to three channels first.</param>
     /// <param name="minimumScale">Smallest crop area; the paper's 0.08 is for ImageNet, small images keep more (0.2).</param>
-    public static Compose View(int size = 32, double strength = 0.5, bool grayscale28 = false, double minimumScale = 0.2) =>
-        new([.. Augment(size, strength, grayscale28, minimumScale), new ToTensor(), Normalize.ImageNet]);
+    public static Compose View(InputFormat format, int size = 32, double strength = 0.5, double minimumScale = 0.2) =>
+        new([.. Augment(format, size, strength, minimumScale), new ToTensor(), Normalize.ImageNet]);
 
     /// <summary>The same view without ToTensor and Normalize: for looking at the images.</summary>
-    public static Compose Display(int size = 32, double strength = 0.5, bool grayscale28 = false, double minimumScale = 0.2) =>
-        new([.. Augment(size, strength, grayscale28, minimumScale)]);
+    public static Compose Display(InputFormat format, int size = 32, double strength = 0.5, double minimumScale = 0.2) =>
+        new([.. Augment(format, size, strength, minimumScale)]);
 
-    static IEnumerable<IImageTransform> Augment(int size, double strength, bool grayscale28, double minimumScale)
+    static IEnumerable<IImageTransform> Augment(InputFormat format, int size, double strength, double minimumScale)
     {
-        if (grayscale28) { yield return new Pad(2); yield return new ToRgb(); }
+        foreach (var adapt in format.ToModelInput()) yield return adapt;
         yield return new RandomResizedCrop(size, ScaleMin: minimumScale);
         yield return new RandomHorizontalFlip();
         yield return new RandomApply(new ColorJitter(0.8 * strength, 0.8 * strength, 0.8 * strength, 0.2 * strength), 0.8);
@@ -33,6 +35,6 @@ public static class SimClrAugmentation
     }
 
     /// <summary>The positive pair: two draws of <see cref="View"/>, batched as [N, 2, 3, size, size].</summary>
-    public static TwoViews Pairs(int size = 32, double strength = 0.5, bool grayscale28 = false, double minimumScale = 0.2) =>
-        new(View(size, strength, grayscale28, minimumScale));
+    public static TwoViews Pairs(InputFormat format, int size = 32, double strength = 0.5, double minimumScale = 0.2) =>
+        new(View(format, size, strength, minimumScale));
 }

@@ -19,8 +19,6 @@ public sealed record DataLoaderOptions
     public int Workers { get; init; } = Math.Max(1, Environment.ProcessorCount);
     /// <summary>Batches built ahead of the consumer, beyond one per worker.</summary>
     public int Prefetch { get; init; } = 2;
-    /// <summary>Where batches go; on CUDA they are built in pinned memory and copied without blocking.</summary>
-    public Device? Device { get; init; }
 }
 
 /// <summary>
@@ -44,15 +42,19 @@ public sealed class DataLoader(IImageDataset dataset, IImageTransform? transform
         return order;
     }
 
-    /// <summary>The batches of one epoch, in order. Dispose each batch; stopping early is fine.</summary>
-    public IEnumerable<Batch> Epoch(int epoch = 0, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// The batches of one epoch, in order, on <paramref name="device"/> (the consumer's: a trainer's or a model's; CPU
+    /// when null). On CUDA they are built in pinned memory and copied without blocking, on the worker threads, so the
+    /// copy overlaps the step. Dispose each batch; stopping early is fine.
+    /// </summary>
+    public IEnumerable<Batch> Epoch(int epoch = 0, Device? device = null, CancellationToken cancellationToken = default)
     {
         var order = Order(epoch);
         int batches = BatchCount, window = Options.Workers + Options.Prefetch;
         if (Options.Workers == 0)
         {
             for (int b = 0; b < batches; b++)
-                yield return Build(order, b, epoch, cancellationToken);
+                yield return Build(order, b, epoch, device, cancellationToken);
             yield break;
         }
         var pending = new Queue<Task<Batch>>();
@@ -64,7 +66,7 @@ public sealed class DataLoader(IImageDataset dataset, IImageTransform? transform
                 while (next < batches && pending.Count < window)
                 {
                     int batchIndex = next++;
-                    pending.Enqueue(Task.Run(() => Build(order, batchIndex, epoch, cancellationToken), cancellationToken));
+                    pending.Enqueue(Task.Run(() => Build(order, batchIndex, epoch, device, cancellationToken), cancellationToken));
                 }
                 var batch = pending.Dequeue().GetAwaiter().GetResult();
                 cancellationToken.ThrowIfCancellationRequested();
@@ -83,7 +85,7 @@ public sealed class DataLoader(IImageDataset dataset, IImageTransform? transform
         }
     }
 
-    Batch Build(int[] order, int batchIndex, int epoch, CancellationToken cancellationToken)
+    Batch Build(int[] order, int batchIndex, int epoch, Device? device, CancellationToken cancellationToken)
     {
         int start = batchIndex * Options.BatchSize, count = Math.Min(Options.BatchSize, order.Length - start);
         var indices = order.AsSpan(start, count).ToArray();
@@ -103,10 +105,15 @@ public sealed class DataLoader(IImageDataset dataset, IImageTransform? transform
                 throw new InvalidDataException($"Images in a batch must have one size: image {indices[i]} is [{string.Join(", ", images[i].shape)}], image {indices[0]} is [{string.Join(", ", shape)}]. Resize them (e.g. ImageFolderDataset size) or crop in the transform.");
         var batchImages = stack(images);
         var batchLabels = tensor(labels, ScalarType.Int64);
-        if (Options.Device is { type: DeviceType.CUDA } device)
+        if (device is { type: DeviceType.CUDA })
         {
             batchImages = batchImages.pin_memory().to(device, non_blocking: true);
             batchLabels = batchLabels.pin_memory().to(device, non_blocking: true);
+        }
+        else if (device is not null && device.type != DeviceType.CPU)
+        {
+            batchImages = batchImages.to(device);
+            batchLabels = batchLabels.to(device);
         }
         return new Batch(batchImages.MoveToOuterDisposeScope(), batchLabels.MoveToOuterDisposeScope(), indices);
     }

@@ -1,7 +1,10 @@
 namespace VisionLab.Data;
 
-/// <summary>A dataset chosen by name (for the command line), with what its images need to fit the guide's models.</summary>
-public sealed record NamedDataset(string Name, IImageDataset Train, IImageDataset Test, bool Grayscale28);
+/// <summary>A dataset chosen by name (for the command line): its splits, and their images' format.</summary>
+public sealed record NamedDataset(string Name, IImageDataset Train, IImageDataset Test)
+{
+    public InputFormat Format => Train.Format;
+}
 
 public static class DatasetCatalog
 {
@@ -16,11 +19,11 @@ public static class DatasetCatalog
         new("fashion-mnist-bundled", null, (name, _, _) => Fashion(name, FashionMnistSource.Bundled)),
         new("fashion-mnist-debian", null, (name, _, _) => Fashion(name, FashionMnistSource.Debian)),
         new("cifar10", null, (name, progress, cancellation) => new NamedDataset(name, Cifar10.Load(true, progress: progress, cancellationToken: cancellation),
-            Cifar10.Load(false, progress: progress, cancellationToken: cancellation), Grayscale28: false)),
+            Cifar10.Load(false, progress: progress, cancellationToken: cancellation))),
         new("shapes", "synthetic: 6 outlines, object masks", (name, _, _) =>
-            new NamedDataset(name, new SyntheticShapes(ShapesTrainCount, seed: 0), new SyntheticShapes(ShapesTestCount, seed: 1), Grayscale28: false)),
+            new NamedDataset(name, new SyntheticShapes(ShapesTrainCount, seed: 0), new SyntheticShapes(ShapesTestCount, seed: 1))),
         new("patterns", "synthetic: 5 patterns on the object", (name, _, _) => new NamedDataset(name, new SyntheticShapes(ShapesTrainCount, seed: 0, task: SyntheticTask.Pattern),
-            new SyntheticShapes(ShapesTestCount, seed: 1, task: SyntheticTask.Pattern), Grayscale28: false)),
+            new SyntheticShapes(ShapesTestCount, seed: 1, task: SyntheticTask.Pattern))),
     ];
 
     /// <summary>Every name <see cref="Load"/> takes, besides folder:PATH.</summary>
@@ -37,12 +40,12 @@ public static class DatasetCatalog
         {
             var root = name.Trim()[FolderPrefix.Length..];
             return new NamedDataset(name, new ImageFolderDataset(Path.Combine(root, "train"), (32, 32)),
-                new ImageFolderDataset(Path.Combine(root, "test"), (32, 32)), Grayscale28: false);
+                new ImageFolderDataset(Path.Combine(root, "test"), (32, 32)));
         }
         var entry = All.FirstOrDefault(e => e.Name == key) ?? throw new ArgumentException($"Unknown dataset '{name}'. Choose one of: {Names}.");
         return entry.Load(name, progress, cancellationToken);
     }
 
     static NamedDataset Fashion(string name, FashionMnistSource source) =>
-        new(name, FashionMnist.Load(true, source), FashionMnist.Load(false, source), Grayscale28: true);
+        new(name, FashionMnist.Load(true, source), FashionMnist.Load(false, source));
 }

@@ -7,6 +7,7 @@ public sealed class DatasetSubset(IImageDataset source, int count) : IImageDatas
 {
     public int Count { get; } = Math.Clamp(count, 0, source.Count);
     public IReadOnlyList<string> Classes => source.Classes;
+    public InputFormat Format => source.Format;
     public int Label(int index) => source.Label(Check(index));
     public Tensor Image(int index) => source.Image(Check(index));
     int Check(int index) => (uint)index < (uint)Count ? index : throw new ArgumentOutOfRangeException(nameof(index), $"Index {index} is outside the subset of {Count}.");

@@ -10,6 +10,8 @@ public interface IImageDataset
     int Label(int index);
     /// <summary>A new uint8 [C, H, W] tensor (on the CPU) the caller owns.</summary>
     Tensor Image(int index);
+    /// <summary>What the images are and how they become the models' input; pipelines read it from here.</summary>
+    InputFormat Format { get; }
 }
 
 /// <summary>A dataset held in memory as one byte array of equally sized images (MNIST, CIFAR-10).</summary>
@@ -33,6 +35,7 @@ public sealed class InMemoryImageDataset : IImageDataset
     public int Channels { get; }
     public int Height { get; }
     public int Width { get; }
+    public InputFormat Format => InputFormat.Of(Channels, Height, Width);
     public IReadOnlyList<string> Classes { get; }
     public IReadOnlyList<int> Labels => _labels;
     public int Label(int index) => _labels[index];

@@ -29,6 +29,8 @@ public sealed class ImageFolderDataset : IImageDataset
     public IReadOnlyList<string> Classes { get; }
     public (int Height, int Width)? Size { get; }
     public long MaxPixels { get; }
+    public InputFormat Format => Size is { } size ? InputFormat.Of(3, size.Height, size.Width)
+        : throw new InvalidOperationException("An ImageFolderDataset without a size has images of many sizes: give it one, e.g. (32, 32), to train or evaluate on it.");
     public int Count => _files.Count;
     public string PathOf(int index) => _files[index].Path;
     public int Label(int index) => _files[index].Label;

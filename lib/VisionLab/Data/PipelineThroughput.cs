@@ -13,10 +13,10 @@ public static class PipelineThroughput
     /// <summary>Runs one epoch (or its first <paramref name="maxBatches"/> batches) after one warm-up batch.</summary>
     public static Result Measure(DataLoader loader, int epoch = 0, int? maxBatches = null, CancellationToken cancellationToken = default)
     {
-        foreach (var warmUp in loader.Epoch(epoch + 1000, cancellationToken)) { warmUp.Dispose(); break; }
+        foreach (var warmUp in loader.Epoch(epoch + 1000, cancellationToken: cancellationToken)) { warmUp.Dispose(); break; }
         var clock = Stopwatch.StartNew();
         int images = 0, batches = 0;
-        foreach (var batch in loader.Epoch(epoch, cancellationToken))
+        foreach (var batch in loader.Epoch(epoch, cancellationToken: cancellationToken))
         {
             images += batch.Count;
             batch.Dispose();

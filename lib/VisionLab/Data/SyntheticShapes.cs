@@ -40,6 +40,7 @@ public sealed class SyntheticShapes : IImageDataset
     public int Count { get; }
     public int Seed { get; }
     public int Size { get; }
+    public InputFormat Format => InputFormat.Of(3, Size, Size);
     public int MinRadius { get; }
     public int MaxRadius { get; }
     public IReadOnlyList<string> Classes => Task == SyntheticTask.Shape ? ShapeNames : PatternNames;

@@ -33,14 +33,11 @@ public static class InferenceBenchmark
     public static double Accuracy(Func<Tensor, Tensor> run, DataLoader loader, CancellationToken cancellationToken = default)
     {
         long correct = 0, seen = 0;
-        foreach (var batch in loader.Epoch(0, cancellationToken))
+        EvaluationPass.Run(loader, model: null, device: null, batch =>
         {
-            using var owned = batch;
-            using var scope = NewDisposeScope();
-            using var noGrad = no_grad();
             correct += run(batch.Images).argmax(1).cpu().eq(batch.Labels).sum().item<long>();
             seen += batch.Count;
-        }
+        }, cancellationToken);
         return (double)correct / seen;
     }
 }

@@ -1,3 +1,4 @@
+using VisionLab.Augmentation;
 using VisionLab.Data;
 using static TorchSharp.torch;
 
@@ -10,8 +11,8 @@ public sealed record Prediction(string Path, IReadOnlyList<(string Class, double
 }
 
 /// <summary>
-/// Classifies image files with a trained model, from TorchSharp weights or an ONNX file, with the preprocessing the
-/// model was trained with. A file that cannot be read (missing, corrupt, truncated, too large) gets its error in its
+/// Classifies image files with a trained model, from TorchSharp weights or an ONNX file, preparing each file as the
+/// model's training data was (its <see cref="InputFormat"/>, then <see cref="GuidePipeline.Evaluate"/>). A file that cannot be read (missing, corrupt, truncated, too large) gets its error in its
 /// <see cref="Prediction"/>; the other files are still predicted.
 /// </summary>
 public sealed class Predictor : IDisposable
@@ -21,37 +22,40 @@ public sealed class Predictor : IDisposable
 
     readonly Func<Tensor, Tensor> _run;
     readonly IDisposable? _owned;
+    readonly IImageTransform _prepare;
 
-    Predictor(Func<Tensor, Tensor> run, IReadOnlyList<string> classes, InputPreprocessing preprocessing, IDisposable? owned, string source)
+    Predictor(Func<Tensor, Tensor> run, IReadOnlyList<string> classes, InputFormat format, IDisposable? owned, string source)
     {
         if (classes.Count == 0) throw new ArgumentException("A predictor needs the class names.", nameof(classes));
-        (_run, Classes, Preprocessing, _owned, Source) = (run, classes, preprocessing, owned, source);
+        (_run, Classes, Format, _owned, Source) = (run, classes, format, owned, source);
+        _prepare = GuidePipeline.Evaluate(format);
     }
 
     public IReadOnlyList<string> Classes { get; }
-    public InputPreprocessing Preprocessing { get; }
+    /// <summary>The training data's images: each file is decoded to this format, then prepared like the test split.</summary>
+    public InputFormat Format { get; }
     /// <summary>What runs the model: "TorchSharp" or the ONNX file's path.</summary>
     public string Source { get; }
     /// <summary>Larger images are refused (decoding them could exhaust memory).</summary>
     public long MaxPixels { get; set; } = 40_000_000;
 
     /// <summary>A TorchSharp model (not disposed by the predictor).</summary>
-    public static Predictor FromModel(nn.Module<Tensor, Tensor> model, IReadOnlyList<string> classes, InputPreprocessing preprocessing) =>
-        new(InferenceEngine.FromModel(model), classes, preprocessing, null, "TorchSharp");
+    public static Predictor FromModel(nn.Module<Tensor, Tensor> model, IReadOnlyList<string> classes, InputFormat format) =>
+        new(InferenceEngine.FromModel(model), classes, format, null, "TorchSharp");
 
     /// <summary>Any engine from a batch [N, 3, 32, 32] to logits [N, classes], e.g. a <see cref="TorchScriptModel"/>'s Run (not disposed by the predictor).</summary>
-    public static Predictor FromFunction(Func<Tensor, Tensor> run, IReadOnlyList<string> classes, InputPreprocessing preprocessing, string source) =>
-        new(run, classes, preprocessing, null, source);
+    public static Predictor FromFunction(Func<Tensor, Tensor> run, IReadOnlyList<string> classes, InputFormat format, string source) =>
+        new(run, classes, format, null, source);
 
-    /// <summary>An ONNX file exported with <see cref="OnnxExportMetadata"/> (class names and preprocessing inside), run by ONNX Runtime.</summary>
+    /// <summary>An ONNX file exported with <see cref="OnnxExportMetadata"/> (class names and input format inside), run by ONNX Runtime.</summary>
     public static Predictor FromOnnx(string path, int? threads = null)
     {
         var onnx = new OnnxModel(path, threads);
         try
         {
-            if (!onnx.Metadata.TryGetValue(ClassesKey, out var classes) || !onnx.Metadata.TryGetValue(PreprocessingKey, out var preprocessing))
-                throw new InvalidDataException($"{path} has no class names or preprocessing in its metadata: export it with `visionlab export` (or OnnxExportMetadata).");
-            return new Predictor(onnx.Run, classes.Split('\n'), InputPreprocessing.Parse(preprocessing), onnx, path);
+            if (!onnx.Metadata.TryGetValue(ClassesKey, out var classes) || !onnx.Metadata.TryGetValue(PreprocessingKey, out var format))
+                throw new InvalidDataException($"{path} has no class names or input format in its metadata: export it with `visionlab export` (or OnnxExportMetadata).");
+            return new Predictor(onnx.Run, classes.Split('\n'), InputFormat.Parse(format), onnx, path);
         }
         catch
         {
@@ -60,9 +64,16 @@ public sealed class Predictor : IDisposable
         }
     }
 
-    /// <summary>The metadata a predictor needs, to pass as <see cref="Onnx.OnnxExportOptions.Metadata"/>.</summary>
-    public static IReadOnlyDictionary<string, string> OnnxExportMetadata(IReadOnlyList<string> classes, InputPreprocessing preprocessing) =>
-        new Dictionary<string, string> { [ClassesKey] = string.Join('\n', classes), [PreprocessingKey] = preprocessing.Name };
+    /// <summary>The metadata a predictor needs, to pass as <see cref="Onnx.OnnxExportOptions.Metadata"/>: the training data's class names and format.</summary>
+    public static IReadOnlyDictionary<string, string> OnnxExportMetadata(IReadOnlyList<string> classes, InputFormat format) =>
+        new Dictionary<string, string> { [ClassesKey] = string.Join('\n', classes), [PreprocessingKey] = format.Name };
+
+    /// <summary>A file as the model's input [3, 32, 32], prepared as the training data's test split was.</summary>
+    public Tensor Prepare(string path)
+    {
+        using var image = Format.Decode(path, MaxPixels);
+        return _prepare.Apply(image, new Random(0));
+    }
 
     /// <summary>Every image file directly in a folder (the extensions ImageFolderDataset reads), sorted.</summary>
     public static IReadOnlyList<string> ImagesIn(string folder) =>
@@ -83,7 +94,7 @@ public sealed class Predictor : IDisposable
             var slots = new Prediction?[chunk.Length];
             for (int i = 0; i < chunk.Length; i++)
             {
-                try { inputs.Add((chunk[i], Preprocessing.Load(chunk[i], MaxPixels))); }
+                try { inputs.Add((chunk[i], Prepare(chunk[i]))); }
                 catch (Exception e) when (e is IOException or InvalidDataException or ImageTooLargeException or UnauthorizedAccessException)
                 {
                     slots[i] = new Prediction(chunk[i], Array.Empty<(string, double)>(), e.Message);

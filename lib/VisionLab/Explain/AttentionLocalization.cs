@@ -43,38 +43,26 @@ public static class AttentionLocalization
         CancellationToken cancellationToken = default) where TModel : nn.Module<Tensor, Tensor>, IAttentionModel
     {
         var device = model.parameters().First().device;
-        bool wasTraining = model.training;
-        model.eval();
         var (lastLayer, rollout, uniform, correct) = (new List<double>(), new List<double>(), new List<double>(), new List<bool>());
         var (peakLast, peakRollout) = (new List<bool>(), new List<bool>());
         List<double>[]? heads = null;
-        try
+        var loader = new DataLoader(data, transform, new DataLoaderOptions { BatchSize = batchSize, Shuffle = false });
+        EvaluationPass.Run(loader, model, device, batch =>
         {
-            var loader = new DataLoader(data, transform, new DataLoaderOptions { BatchSize = batchSize, Shuffle = false, Device = device });
-            foreach (var batch in loader.Epoch(0, cancellationToken))
-            {
-                using var _ = batch;
-                using var scope = NewDisposeScope();
-                using var noGrad = no_grad();
-                using var output = model.ForwardWithAttention(batch.Images);
-                var masks = data.Masks(batch.Indices);
-                var perHead = AttentionMaps.PerHead(output);
-                var last = perHead.mean([1]);
-                var rolled = AttentionMaps.Rollout(output);
-                heads ??= Enumerable.Range(0, (int)perHead.shape[1]).Select(_ => new List<double>()).ToArray();
-                for (int h = 0; h < heads.Length; h++) heads[h].AddRange(ObjectMasks.MassOnObject(perHead.select(1, h), masks));
-                lastLayer.AddRange(ObjectMasks.MassOnObject(last, masks));
-                rollout.AddRange(ObjectMasks.MassOnObject(rolled, masks));
-                peakLast.AddRange(ObjectMasks.PeakOnObject(last, masks));
-                peakRollout.AddRange(ObjectMasks.PeakOnObject(rolled, masks));
-                uniform.AddRange(ObjectMasks.MassOnObject(ones_like(last), masks));
-                correct.AddRange(output.Logits.argmax(1).eq(batch.Labels).cpu().data<bool>().ToArray());
-            }
-        }
-        finally
-        {
-            model.train(wasTraining);
-        }
+            using var output = model.ForwardWithAttention(batch.Images);
+            var masks = data.Masks(batch.Indices);
+            var perHead = AttentionMaps.PerHead(output);
+            var last = perHead.mean([1]);
+            var rolled = AttentionMaps.Rollout(output);
+            heads ??= Enumerable.Range(0, (int)perHead.shape[1]).Select(_ => new List<double>()).ToArray();
+            for (int h = 0; h < heads.Length; h++) heads[h].AddRange(ObjectMasks.MassOnObject(perHead.select(1, h), masks));
+            lastLayer.AddRange(ObjectMasks.MassOnObject(last, masks));
+            rollout.AddRange(ObjectMasks.MassOnObject(rolled, masks));
+            peakLast.AddRange(ObjectMasks.PeakOnObject(last, masks));
+            peakRollout.AddRange(ObjectMasks.PeakOnObject(rolled, masks));
+            uniform.AddRange(ObjectMasks.MassOnObject(ones_like(last), masks));
+            correct.AddRange(output.Logits.argmax(1).eq(batch.Labels).cpu().data<bool>().ToArray());
+        }, cancellationToken);
         return new AttentionLocalizationResult([.. lastLayer], (heads ?? []).Select(h => h.ToArray()).ToArray(), [.. rollout], [.. uniform],
             [.. peakLast], [.. peakRollout], [.. correct]);
     }

@@ -21,29 +21,23 @@ public sealed class LabelledFeatures(Tensor features, Tensor labels) : IDisposab
         var first = encoder.parameters().FirstOrDefault() ?? throw new ArgumentException("The encoder has no parameters.", nameof(encoder));
         device ??= first.device;
         var dtype = first.dtype;
-        bool wasTraining = encoder.training;
-        encoder.eval();
         var features = new List<Tensor>();
         var labels = new List<Tensor>();
         try
         {
-            using var noGrad = no_grad();
-            foreach (var batch in loader.Epoch(0, cancellationToken))
+            EvaluationPass.Run(loader, encoder, device, batch =>
             {
-                using var owned = batch;
-                using var scope = NewDisposeScope();
-                var output = encoder.call(batch.Images.to(device).to(dtype));
+                var output = encoder.call(batch.Images.to(dtype));
                 if (output.dim() != 2) throw new ArgumentException($"The encoder must return features [N, D]; it returned [{string.Join(", ", output.shape)}].");
                 features.Add(output.to(ScalarType.Float32).cpu().MoveToOuterDisposeScope());
                 labels.Add(batch.Labels.cpu().clone().MoveToOuterDisposeScope());
-            }
+            }, cancellationToken);
             return new LabelledFeatures(cat(features), cat(labels));
         }
         finally
         {
             features.ForEach(t => t.Dispose());
             labels.ForEach(t => t.Dispose());
-            encoder.train(wasTraining);
         }
     }
 

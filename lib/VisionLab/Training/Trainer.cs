@@ -131,13 +131,12 @@ public sealed class Trainer : IDisposable
         var clock = Stopwatch.StartNew();
         double lossSum = 0, correct = 0, normSum = 0;
         int seen = 0, steps = 0, batchIndex = 0;
-        foreach (var batch in loader.Epoch(epoch, cancellationToken))
+        foreach (var batch in loader.Epoch(epoch, Device, cancellationToken))
         {
             using var owned = batch;
             using var scope = NewDisposeScope();
             var batchClock = Stopwatch.StartNew();
-            var inputs = batch.Images.to(Device);
-            var targets = batch.Labels.to(Device);
+            var (inputs, targets) = (batch.Images, batch.Labels);
             // Anything random in the objective (mixing) is drawn per batch from (seed, epoch, batch).
             var random = Seeds.ForBatch(Options.Seed, epoch, batchIndex);
             var (loss, batchCorrect, mixed) = _objective.Compute(Forward, inputs, targets, random);
@@ -186,28 +185,25 @@ public sealed class Trainer : IDisposable
         return Model.call(inputs.to(_masters.ComputeType)).to(ScalarType.Float32); // the batch's dispose scope frees the fp16 copy
     }
 
-    /// <summary>Loss (without label smoothing) and accuracy on a labelled set, with every prediction.</summary>
+    /// <summary>Loss (without label smoothing) and accuracy on a labelled set, with every prediction. Leaves the model in eval mode.</summary>
     public EvaluationResult Evaluate(DataLoader loader, CancellationToken cancellationToken = default)
     {
         Model.eval();
-        using var noGrad = no_grad();
         double lossSum = 0;
         var predictions = new List<int>();
         var labels = new List<int>();
         var indices = new List<int>();
         long classes = 0;
-        foreach (var batch in loader.Epoch(0, cancellationToken))
+        EvaluationPass.Run(loader, Model, Device, batch =>
         {
-            using var owned = batch;
-            using var scope = NewDisposeScope();
-            var outputs = Forward(batch.Images.to(Device));
+            var outputs = Forward(batch.Images);
             classes = outputs.shape[1];
-            lossSum += nn.functional.cross_entropy(outputs, batch.Labels.to(Device), reduction: nn.Reduction.Sum).item<float>();
+            lossSum += nn.functional.cross_entropy(outputs, batch.Labels, reduction: nn.Reduction.Sum).item<float>();
             predictions.AddRange(outputs.argmax(1).cpu().data<long>().ToArray().Select(p => (int)p));
-            // .cpu(): a loader with a CUDA Device delivers the labels there, and data<T>() reads host memory only.
+            // .cpu(): on CUDA the batch arrives there, and data<T>() reads host memory only.
             labels.AddRange(batch.Labels.cpu().data<long>().ToArray().Select(l => (int)l));
             indices.AddRange(batch.Indices);
-        }
+        }, cancellationToken);
         int correct = predictions.Zip(labels).Count(p => p.First == p.Second);
         return new EvaluationResult(lossSum / labels.Count, (double)correct / labels.Count, predictions.ToArray(), labels.ToArray(), indices.ToArray(), (int)classes);
     }

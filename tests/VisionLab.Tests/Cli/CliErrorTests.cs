@@ -31,12 +31,29 @@ public sealed class CliErrorTests
     [InlineData(new[] { "export", "model.bin", "--format", "triton", "--model", "vit-64" }, "--model")]             // the shared options, in every command
     [InlineData(new[] { "predict", "x.png", "--weights", "m.bin", "--dataset", "mnist" }, "--dataset")]
     [InlineData(new[] { "predict", "x.png", "--weights", "m.onnx", "--top", "0" }, "--top")]
+    [InlineData(new[] { "train", "--threads", "0" }, "--threads")]                                                  // the machine options, taken by every command
+    [InlineData(new[] { "evaluate", "model.bin", "--device", "tpu" }, "--device")]
+    [InlineData(new[] { "bench", "train", "--rounds", "0" }, "--rounds")]
     public void Bad_arguments_are_refused_before_any_work(string[] arguments, string option)
     {
         using var folder = new TemporaryFolder();
         var result = CliProcess.Run(folder.Path, arguments);
         IsOneLineUserError(result, option);
         Assert.Empty(Directory.EnumerateFileSystemEntries(folder.Path));   // nothing written, not even the typo's file
+    }
+
+    [Fact]
+    public void The_device_and_threads_are_chosen_once_for_the_whole_command()
+    {
+        using var folder = new TemporaryFolder();
+        var info = CliProcess.Run(folder.Path, "info", "--device", "cpu", "--threads", "1");
+        Assert.True(info.ExitCode == 0, info.ToString());
+        Assert.Matches(@"device\W+cpu ", info.Output);
+        Assert.Matches(@"threads\W+1\W", info.Output);
+        if (TorchSharp.torch.cuda.is_available()) return;
+        var cuda = CliProcess.Run(folder.Path, "evaluate", "model.bin", "--device", "cuda");
+        IsOneLineUserError(cuda, "--device cuda", "no CUDA device");
+        Assert.Empty(Directory.EnumerateFileSystemEntries(folder.Path));
     }
 
     [Fact]

@@ -10,7 +10,7 @@ namespace VisionLab.Tests.Data;
 public sealed class DataLoaderTests
 {
     static readonly InMemoryImageDataset Data = FashionMnist.Load(train: true).Take(300);
-    static readonly IImageTransform Guide = GuidePipeline.Train(grayscale28: true);
+    static readonly IImageTransform Guide = GuidePipeline.Train(Data.Format);
 
     static List<(Tensor Images, long[] Labels, int[] Indices)> Run(DataLoader loader, int epoch)
     {
@@ -76,7 +76,7 @@ public sealed class DataLoaderTests
         using var cancellation = new CancellationTokenSource();
         Assert.ThrowsAny<OperationCanceledException>(() =>
         {
-            foreach (var batch in loader.Epoch(1, cancellation.Token)) { batch.Dispose(); cancellation.Cancel(); }
+            foreach (var batch in loader.Epoch(1, cancellationToken: cancellation.Token)) { batch.Dispose(); cancellation.Cancel(); }
         });
         foreach (var batch in loader.Epoch(2)) batch.Dispose();
         Assert.Equal(before, LiveTensors.Count());

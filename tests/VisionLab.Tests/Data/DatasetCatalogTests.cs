@@ -11,7 +11,7 @@ public sealed class DatasetCatalogTests
     public void Named_datasets_load_with_what_they_need()
     {
         var bundled = DatasetCatalog.Load("fashion-mnist-bundled");
-        Assert.True(bundled.Grayscale28);
+        Assert.Equal(InputFormat.Gray28, bundled.Format);
         Assert.Equal((4000, 1000), (bundled.Train.Count, bundled.Test.Count));
 
         using var folder = new TemporaryFolder();
@@ -24,7 +24,7 @@ public sealed class DatasetCatalogTests
                 image.SaveAsPng(path);
             }
         var mine = DatasetCatalog.Load("folder:" + folder.Path);
-        Assert.False(mine.Grayscale28);
+        Assert.Equal(InputFormat.Rgb32, mine.Format);
         using var resized = mine.Train.Image(0);
         Assert.Equal(new long[] { 3, 32, 32 }, resized.shape);
 

@@ -30,7 +30,7 @@ public sealed class OnnxExportTests
     internal static Tensor RealImages(int count)
     {
         var data = FashionMnist.Load(train: false);
-        var transform = GuidePipeline.Evaluate(grayscale28: true);
+        var transform = GuidePipeline.Evaluate(data.Format);
         return stack(Enumerable.Range(0, count).Select(i => transform.Apply(data.Image(i), new Random(0))).ToArray());
     }
 

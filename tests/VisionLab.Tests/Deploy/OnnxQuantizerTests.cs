@@ -25,7 +25,7 @@ public sealed class OnnxQuantizerTests
     {
         var train = FashionMnist.Load(train: true).Take(1024);
         var test = FashionMnist.Load(train: false).Take(500);
-        var evaluate = GuidePipeline.Evaluate(grayscale28: true);
+        var evaluate = GuidePipeline.Evaluate(train.Format);
         int seed = Numerics.Seeded(0);
         manual_seed(seed);
         using var model = new ModernCNN(10);

@@ -27,8 +27,12 @@ public sealed class PredictorTests
         using var folder = new TemporaryFolder();
         using var scope = NewDisposeScope();
         var path = WriteFashionMnistPng(folder.Path, 3);
-        var fromFile = InputPreprocessing.Grayscale28x28.Load(path);
-        var fromDataset = VisionLab.Augmentation.GuidePipeline.Evaluate(grayscale28: true).Apply(FashionMnist.Load(train: false).Image(3), new Random(0));
+        var test = FashionMnist.Load(train: false);
+        Assert.True(test.Format.Decode(path).eq(test.Image(3)).all().item<bool>(), "a PNG of a Fashion-MNIST image decodes to the dataset's tensor");
+        using var model = new ModernCNN(10);
+        using var predictor = Predictor.FromModel(model, test.Classes, test.Format);
+        var fromFile = predictor.Prepare(path);
+        var fromDataset = VisionLab.Augmentation.GuidePipeline.Evaluate(test.Format).Apply(test.Image(3), new Random(0));
         Assert.True(fromFile.eq(fromDataset).all().item<bool>(), "a PNG of a Fashion-MNIST image is prepared exactly like the dataset's tensor");
     }
 
@@ -49,9 +53,9 @@ public sealed class PredictorTests
         using var model = new ModernCNN(10);
         var onnxPath = Path.Combine(folder.Path, "model.onnx");
         OnnxExporter.Export(model, new long[] { 3, 32, 32 }, onnxPath,
-            new OnnxExportOptions { Metadata = Predictor.OnnxExportMetadata(FashionMnist.Classes, InputPreprocessing.Grayscale28x28) });
+            new OnnxExportOptions { Metadata = Predictor.OnnxExportMetadata(FashionMnist.Classes, InputFormat.Gray28) });
         using var fromOnnx = Predictor.FromOnnx(onnxPath);
-        using var fromModel = Predictor.FromModel(model, FashionMnist.Classes, InputPreprocessing.Grayscale28x28);
+        using var fromModel = Predictor.FromModel(model, FashionMnist.Classes, InputFormat.Gray28);
 
         var a = fromOnnx.Predict(paths, topK: 3, batchSize: 3);
         var b = fromModel.Predict(paths, topK: 3, batchSize: 3);
@@ -78,7 +82,7 @@ public sealed class PredictorTests
         var large = Path.Combine(folder.Path, "large.png");
         using (var image = new Image<Rgb24>(300, 200)) image.SaveAsPng(large);
         using var model = new ModernCNN(10);
-        using var predictor = Predictor.FromModel(model, FashionMnist.Classes, InputPreprocessing.Grayscale28x28);
+        using var predictor = Predictor.FromModel(model, FashionMnist.Classes, InputFormat.Gray28);
         predictor.MaxPixels = 10_000;
         var result = predictor.Predict(new[] { large }).Single();
         Assert.False(result.Succeeded);

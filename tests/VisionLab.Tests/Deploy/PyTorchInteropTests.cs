@@ -65,7 +65,7 @@ public sealed class PyTorchInteropTests
         using var script = new TorchScriptModel(Path.Combine(Repository.Root, "data", "samples", "guide_vit_tiny_torchscript.pt"));
         using var scope = NewDisposeScope();
         AssertLogits("guide_logits", script.Run(GoldenWeights.Input(2, 3, 32, 32)));
-        using var predictor = Predictor.FromFunction(script.Run, VisionLab.Data.FashionMnist.Classes, InputPreprocessing.Grayscale28x28, script.Path);
+        using var predictor = Predictor.FromFunction(script.Run, VisionLab.Data.FashionMnist.Classes, VisionLab.Data.InputFormat.Gray28, script.Path);
         var samples = Predictor.ImagesIn(Path.Combine(Repository.Root, "data", "samples"));
         var predictions = predictor.Predict(samples, topK: 2);
         Assert.Equal(10, predictions.Count);

@@ -15,7 +15,7 @@ namespace VisionLab.Tests.Deploy;
 /// </summary>
 public sealed class TritonModelRepositoryTests
 {
-    static IReadOnlyDictionary<string, string> Metadata => Predictor.OnnxExportMetadata(FashionMnist.Classes, InputPreprocessing.Grayscale28x28);
+    static IReadOnlyDictionary<string, string> Metadata => Predictor.OnnxExportMetadata(FashionMnist.Classes, InputFormat.Gray28);
 
     [Fact]
     public void Writes_the_layout_and_a_config_that_fits_the_graph_and_the_model_predicts_as_TorchSharp_does()
@@ -45,7 +45,7 @@ public sealed class TritonModelRepositoryTests
         // The model Triton would load: its input/output as the config says, batches of any size, same answers as TorchSharp.
         var samples = Predictor.ImagesIn(Path.Combine(Repository.Root, "data", "samples"));
         using var fromRepository = Predictor.FromOnnx(Path.Combine(written, "1", "model.onnx"));
-        using var fromModel = Predictor.FromModel(model, FashionMnist.Classes, InputPreprocessing.Grayscale28x28);
+        using var fromModel = Predictor.FromModel(model, FashionMnist.Classes, InputFormat.Gray28);
         using (var session = new OnnxModel(Path.Combine(written, "1", "model.onnx")))
         {
             Assert.Equal(("input", "output"), (session.InputName, session.OutputName));

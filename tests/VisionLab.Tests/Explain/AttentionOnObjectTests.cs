@@ -25,13 +25,13 @@ public sealed class AttentionOnObjectTests
         int seed = Numerics.Seeded(0);
         manual_seed(seed);
         using var vit = VisionTransformer.Small32(numClasses: train.Classes.Count);
-        var untrained = AttentionLocalization.Measure(vit, test, GuidePipeline.Evaluate());
+        var untrained = AttentionLocalization.Measure(vit, test, GuidePipeline.Evaluate(test.Format));
         using (var trainer = new Trainer(vit, new TrainerOptions { MixProbability = 0, Seed = seed }))
         {
-            var history = trainer.Fit(new DataLoader(train, GuidePipeline.Evaluate(), new DataLoaderOptions { BatchSize = 32, Seed = seed }), null, epochs: 2);
+            var history = trainer.Fit(new DataLoader(train, GuidePipeline.Evaluate(train.Format), new DataLoaderOptions { BatchSize = 32, Seed = seed }), null, epochs: 2);
             Numerics.Report(Name, "final_train_loss", history[^1].TrainLoss);   // tells whether a configuration changed the arithmetic
         }
-        var trained = AttentionLocalization.Measure(vit, test, GuidePipeline.Evaluate());
+        var trained = AttentionLocalization.Measure(vit, test, GuidePipeline.Evaluate(test.Format));
         Numerics.Report(Name, "accuracy", trained.Accuracy);
         Numerics.Report(Name, "last_layer_over_uniform", trained.MeanLastLayer - trained.MeanUniform);
         Numerics.Report(Name, "rollout_over_uniform", trained.MeanRollout - trained.MeanUniform);

@@ -27,13 +27,13 @@ public sealed class GradCamSanityTests
         using var model = new ModernCNN(train.Classes.Count);
         using (var trainer = new Trainer(model, new TrainerOptions { MixProbability = 0, Seed = seed }))
         {
-            var history = trainer.Fit(new DataLoader(train, GuidePipeline.Evaluate(), new DataLoaderOptions { BatchSize = 32, Seed = seed }), null, epochs: 2);
+            var history = trainer.Fit(new DataLoader(train, GuidePipeline.Evaluate(train.Format), new DataLoaderOptions { BatchSize = 32, Seed = seed }), null, epochs: 2);
             Numerics.Report(Name, "final_train_loss", history[^1].TrainLoss);   // tells whether a configuration changed the arithmetic
         }
 
         using var scope = NewDisposeScope();
         var indices = Enumerable.Range(0, test.Count).ToArray();
-        var images = stack(indices.Select(i => GuidePipeline.Evaluate().Apply(test.Image(i), new Random(0))).ToArray());
+        var images = stack(indices.Select(i => GuidePipeline.Evaluate(test.Format).Apply(test.Image(i), new Random(0))).ToArray());
         var masks = test.Masks(indices);
         var labels = indices.Select(i => (long)test.Label(i)).ToArray();
         // layer1: the guide's stem leaves an 8x8 grid at 32x32 (layer3 is 2x2, too coarse to locate anything).

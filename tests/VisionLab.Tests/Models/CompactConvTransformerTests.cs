@@ -46,7 +46,7 @@ public sealed class ModelComparisonAndLocalizationTests
     public void Comparison_reports_accuracy_size_speed_and_history_without_owning_the_model()
     {
         var data = new SyntheticShapes(64, seed: 0, task: SyntheticTask.Pattern);
-        var loader = new DataLoader(data, GuidePipeline.Evaluate(), new DataLoaderOptions { BatchSize = 32, Workers = 1 });
+        var loader = new DataLoader(data, GuidePipeline.Evaluate(data.Format), new DataLoaderOptions { BatchSize = 32, Workers = 1 });
         manual_seed(0);
         using var model = new CompactConvTransformer(numClasses: 5, embedDim: 48, depth: 1, numHeads: 2);
         var result = ModelComparison.Train("tiny", model, loader, loader, epochs: 2, new TrainerOptions { MixProbability = 0 });
@@ -65,7 +65,7 @@ public sealed class ModelComparisonAndLocalizationTests
         manual_seed(0);
         using var model = VisionTransformer.Small32(numClasses: 5);
         long before = LiveTensorsCount();
-        var result = AttentionLocalization.Measure(model, data, GuidePipeline.Evaluate(), batchSize: 16);
+        var result = AttentionLocalization.Measure(model, data, GuidePipeline.Evaluate(data.Format), batchSize: 16);
         Assert.Equal(before, LiveTensorsCount());
         Assert.Equal(40, result.Count);
         Assert.All(result.LastLayer.Concat(result.Rollout).Concat(result.Uniform).Concat(result.LastLayerHeads.SelectMany(h => h)), v => Assert.InRange(v, 0, 1));

@@ -17,8 +17,8 @@ public sealed class ContrastiveTrainingTests
 
     const string Name = "contrastive";
 
-    static DataLoader Pairs() => new(Data, SimClrAugmentation.Pairs(grayscale28: true), new DataLoaderOptions { BatchSize = 16, DropLast = true, Seed = Numerics.Seeded(2) });
-    static DataLoader Plain(IImageDataset data) => new(data, GuidePipeline.Evaluate(grayscale28: true), new DataLoaderOptions { BatchSize = 32, Shuffle = false });
+    static DataLoader Pairs() => new(Data, SimClrAugmentation.Pairs(Data.Format), new DataLoaderOptions { BatchSize = 16, DropLast = true, Seed = Numerics.Seeded(2) });
+    static DataLoader Plain(IImageDataset data) => new(data, GuidePipeline.Evaluate(data.Format), new DataLoaderOptions { BatchSize = 32, Shuffle = false });
     static TrainerOptions Recipe => new() { LearningRate = 1e-3, RestartPeriod = 3, MixProbability = 0, LabelSmoothing = 0, Seed = Numerics.Seeded(1) };
 
     [Fact]

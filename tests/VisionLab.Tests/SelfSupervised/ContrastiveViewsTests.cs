@@ -37,7 +37,7 @@ public sealed class ContrastiveViewsTests
     {
         using var scope = NewDisposeScope();
         var data = new SyntheticShapes(8, seed: 0);
-        var views = SimClrAugmentation.Pairs();
+        var views = SimClrAugmentation.Pairs(data.Format);
         var image = data.Image(0);
         var pair = views.Apply(image, new Random(5));
         Assert.Equal(new long[] { 2, 3, 32, 32 }, pair.shape);
@@ -56,7 +56,7 @@ public sealed class ContrastiveViewsTests
     [Fact]
     public void The_recipe_follows_the_paper_and_blurs_only_large_images()
     {
-        string small = SimClrAugmentation.View(32).ToString(), large = SimClrAugmentation.View(96, strength: 1.0).ToString();
+        string small = SimClrAugmentation.View(InputFormat.Rgb32).ToString(), large = SimClrAugmentation.View(InputFormat.Of(3, 96, 96), 96, strength: 1.0).ToString();
         Assert.Contains("RandomResizedCrop", small);
         Assert.Contains("ColorJitter { Brightness = 0.4, Contrast = 0.4, Saturation = 0.4, Hue = 0.1 }", small);
         Assert.Contains("RandomGrayscale { P = 0.2 }", small);

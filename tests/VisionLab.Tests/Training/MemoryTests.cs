@@ -18,7 +18,7 @@ public sealed class MemoryTests
         using var model = new ModernCNN(6);
         using var trainer = new Trainer(model, new TrainerOptions());
         trainer.Callbacks.Add(new RetainedMemory());
-        var loader = new DataLoader(data, GuidePipeline.Train(), new DataLoaderOptions { BatchSize = 64 });
+        var loader = new DataLoader(data, GuidePipeline.Train(data.Format), new DataLoaderOptions { BatchSize = 64 });
         var history = trainer.Fit(loader, loader, epochs: 6);
         Assert.All(history, h => Assert.True(h.ProcessMemoryBytes > 0));
         var mib = history.Select(h => h.RetainedMemoryBytes!.Value / 1048576.0).ToList();

@@ -16,7 +16,7 @@ namespace VisionLab.Tests.Training;
 public sealed class MixedPrecisionTests
 {
     static readonly InMemoryImageDataset Data = FashionMnist.Load(train: true).Take(64);
-    static DataLoader Loader() => new(Data, GuidePipeline.Train(grayscale28: true), new DataLoaderOptions { BatchSize = 16, Seed = 2 });
+    static DataLoader Loader() => new(Data, GuidePipeline.Train(Data.Format), new DataLoaderOptions { BatchSize = 16, Seed = 2 });
 
     static TrainerOptions Reduced(Precision precision) => new() { Precision = precision, AllowReducedPrecisionOnCpu = true, Seed = 1 };
 

@@ -60,7 +60,7 @@ public sealed class TorchRunTests
         WeightFiles.Load(model, output);
         using var trainer = new Trainer(model);
         var test = FashionMnist.Load(train: false);
-        var ours = trainer.Evaluate(new DataLoader(test, GuidePipeline.Evaluate(grayscale28: true), new DataLoaderOptions { BatchSize = 256, Shuffle = false }));
+        var ours = trainer.Evaluate(new DataLoader(test, GuidePipeline.Evaluate(test.Format), new DataLoaderOptions { BatchSize = 256, Shuffle = false }));
         Assert.Equal(result.Correct, ours.Predictions.Zip(ours.Labels).Count(p => p.First == p.Second));
 
         // It trained: the weights moved.

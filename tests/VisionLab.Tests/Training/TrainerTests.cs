@@ -15,7 +15,7 @@ public sealed class TrainerTests
     static readonly InMemoryImageDataset Data = FashionMnist.Load(train: true).Take(96);
 
     static DataLoader Loader(int batchSize = 16, bool shuffle = true, IImageTransform? transform = null) =>
-        new(Data, transform ?? GuidePipeline.Train(grayscale28: true), new DataLoaderOptions { BatchSize = batchSize, Shuffle = shuffle, Seed = 5, Workers = 2 });
+        new(Data, transform ?? GuidePipeline.Train(Data.Format), new DataLoaderOptions { BatchSize = batchSize, Shuffle = shuffle, Seed = 5, Workers = 2 });
 
     static Dictionary<string, Tensor> Snapshot(nn.Module model) =>
         model.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.detach().clone());
@@ -140,7 +140,8 @@ public sealed class TrainerTests
         var record = new Recorder();
         using var trainer = new Trainer(nn.Sequential(nn.Flatten(), nn.Linear(3 * 32 * 32, 10)), new TrainerOptions { MixProbability = 0.5 });
         trainer.Callbacks.Add(record);
-        var loader = new DataLoader(FashionMnist.Load(train: true).Take(2000), GuidePipeline.Evaluate(grayscale28: true), new DataLoaderOptions { BatchSize = 10 });
+        var data = FashionMnist.Load(train: true).Take(2000);
+        var loader = new DataLoader(data, GuidePipeline.Evaluate(data.Format), new DataLoaderOptions { BatchSize = 10 });
         trainer.TrainEpoch(loader);
         Assert.Equal(200, record.Steps.Count);
         Assert.InRange(record.Steps.Count(s => s.Mixed), 70, 130);

@@ -14,7 +14,7 @@ public sealed class CalibrationSet : IDisposable
     public CalibrationSet(DataLoader loader, int images, CancellationToken cancellationToken = default)
     {
         if (images < 1) throw new ArgumentOutOfRangeException(nameof(images), "Calibrate on at least one image.");
-        foreach (var batch in loader.Epoch(0, cancellationToken))
+        foreach (var batch in loader.Epoch(0, cancellationToken: cancellationToken))
         {
             batch.Labels.Dispose();
             _batches.Add(batch.Images);

@@ -14,7 +14,8 @@ internal sealed class ModuleEmitter(OnnxGraphBuilder graph, OnnxExportOptions op
     /// <summary>Emits <paramref name="module"/> applied to the value <paramref name="input"/>; returns the output value.</summary>
     public string Emit(nn.Module module, string path, string input) => module switch
     {
-        ModernCNN cnn => ModernCnn(cnn, path, input),
+        // ModernCNN's children are its stages in forward order (conv1 … avgpool, fc; the pool flattens), as TraceShapes records them.
+        ModernCNN cnn => Chain(cnn.named_children(), path, input),
         ResidualBlock block => Residual(block, path, input),
         VisionTransformer vit => VisionTransformer(vit, path, input),
         Sequential sequential => SequentialChain(sequential, path, input),
@@ -36,15 +37,6 @@ internal sealed class ModuleEmitter(OnnxGraphBuilder graph, OnnxExportOptions op
         module.named_children().FirstOrDefault(c => c.name == name).module
         ?? throw new InvalidOperationException($"{module.GetType().Name} has no child '{name}'.");
 
-    string ModernCnn(ModernCNN cnn, string path, string x)
-    {
-        x = ConvBn(cnn, "conv1", "bn1", path, x);
-        x = graph.Node("Relu", new[] { x }, $"{path}relu");
-        x = Emit(Child(cnn, "maxpool"), $"{path}maxpool.", x);
-        foreach (var layer in new[] { "layer1", "layer2", "layer3" }) x = Emit(Child(cnn, layer), $"{path}{layer}.", x);
-        x = Emit(Child(cnn, "avgpool"), $"{path}avgpool.", x);
-        return Emit(Child(cnn, "fc"), $"{path}fc.", x);
-    }
 
     string Residual(ResidualBlock block, string path, string x)
     {
@@ -57,9 +49,12 @@ internal sealed class ModuleEmitter(OnnxGraphBuilder graph, OnnxExportOptions op
     }
 
     /// <summary>A Sequential, folding each Conv2d that a BatchNorm2d follows.</summary>
-    string SequentialChain(Sequential sequential, string path, string x)
+    string SequentialChain(Sequential sequential, string path, string x) => Chain(sequential.named_children(), path, x);
+
+    /// <summary>Modules applied one after another, folding each Conv2d that a BatchNorm2d follows.</summary>
+    string Chain(IEnumerable<(string name, nn.Module module)> stages, string path, string x)
     {
-        var children = sequential.named_children().ToList();
+        var children = stages.ToList();
         for (int i = 0; i < children.Count; i++)
         {
             var (name, module) = children[i];
