@@ -72,7 +72,7 @@ public static class BenchInferenceCommand
         if (weights is null)
         {
             log?.Invoke($"training {name} for {trainEpochs} epoch(s) on the bundled {train.Count} images first (no weights given)");
-            using var trainer = new Trainer(network, new TrainerOptions { MixProbability = 0 });
+            using var trainer = new Trainer(network, objective: new SupervisedObjective { MixProbability = 0 });
             trainer.Fit(new DataLoader(train, evaluate, new DataLoaderOptions { BatchSize = 64 }), null, trainEpochs, cancellation);
         }
         IReadOnlyList<EngineResult> engines;

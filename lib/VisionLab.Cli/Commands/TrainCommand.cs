@@ -68,7 +68,7 @@ public static class TrainCommand
                 AnsiConsole.MarkupLine($"[yellow]warning:[/] {Markup.Escape(data.Name)} has one class ({Markup.Escape(data.Train.Classes.FirstOrDefault() ?? "")}): every prediction is right, so its accuracy says nothing. Put each class's images in a subfolder of their own.");
             var options = new TrainerOptions
             {
-                LearningRate = parse.GetValue(learningRate), RestartPeriod = parse.GetValue(restartPeriod) ?? parse.GetValue(epochs), MixProbability = parse.GetValue(mixup), Precision = parse.GetValue(precision),
+                LearningRate = parse.GetValue(learningRate), RestartPeriod = parse.GetValue(restartPeriod) ?? parse.GetValue(epochs), Precision = parse.GetValue(precision),
                 AccumulationSteps = parse.GetValue(accumulation), Seed = parse.GetValue(seed),
             };
             var loaderOptions = new DataLoaderOptions { BatchSize = parse.GetValue(batchSize), Seed = parse.GetValue(seed) };
@@ -85,7 +85,8 @@ public static class TrainCommand
 
             manual_seed(parse.GetValue(seed));
             using var network = ModelCatalog.Create(parse.GetValue(model)!, data.Train.Classes.Count);
-            using var trainer = new Trainer(network, options);
+            var objective = new SupervisedObjective { MixProbability = parse.GetValue(mixup) };
+            using var trainer = new Trainer(network, options, objective: objective);
             if (parse.GetValue(resume) is { } checkpoint)
             {
                 trainer.LoadCheckpoint(checkpoint.FullName);
@@ -93,7 +94,7 @@ public static class TrainCommand
             }
             AnsiConsole.MarkupLine($"{Markup.Escape(parse.GetValue(model)!)} ({ModelSummary.ParameterCount(network):N0} parameters) on {Markup.Escape(data.Name)}: " +
                                    $"{trainSet.Count} training, {data.Test.Count} test images; {Markup.Escape(TorchEnvironment.Describe().ToString())}");
-            AnsiConsole.MarkupLine(Markup.Escape($"{trainer.PrecisionNote} Augmentation: {augmentation}; MixUp on {options.MixProbability:P0} of the batches."));
+            AnsiConsole.MarkupLine(Markup.Escape($"{trainer.PrecisionNote} Augmentation: {augmentation}; MixUp on {objective.MixProbability:P0} of the batches."));
             trainer.Callbacks.Add(new RetainedMemory());
             trainer.Callbacks.Add(new CheckpointEveryEpoch(checkpointPath));
             int remaining = Math.Max(0, parse.GetValue(epochs) - trainer.Epoch);

@@ -26,7 +26,7 @@ public static class TrainStepRounds
         var data = new InMemoryImageDataset(pixels, Enumerable.Range(0, batchSize * (batches + 1)).Select(i => i % 10).ToArray(), 3, 32, 32, Cifar10.Classes);
         manual_seed(0);
         using var network = ModelCatalog.Create(name, 10);
-        using var trainer = new Trainer(network, new TrainerOptions { MixProbability = 0, Precision = precision });
+        using var trainer = new Trainer(network, new TrainerOptions { Precision = precision }, objective: new SupervisedObjective { MixProbability = 0 });
         var loader = new DataLoader(data, new ToTensor(), new DataLoaderOptions { BatchSize = batchSize, DropLast = true });
         var clock = new BatchClock();
         trainer.Callbacks.Add(clock);

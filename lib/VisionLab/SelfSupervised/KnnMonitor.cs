@@ -13,12 +13,12 @@ public sealed class KnnMonitor(nn.Module<Tensor, Tensor> encoder, DataLoader ban
 {
     public List<(int Epoch, double Accuracy)> History { get; } = new();
 
-    public override void OnEpochEnd(Trainer trainer, EpochMetrics epoch)
+    public override EpochMetrics OnEpochMeasured(Trainer trainer, EpochMetrics epoch)
     {
-        if ((epoch.Epoch + 1) % every != 0) return;
+        if ((epoch.Epoch + 1) % every != 0) return epoch;
         double accuracy = Measure(trainer.Device);
         History.Add((epoch.Epoch, accuracy));
-        trainer.History[^1] = epoch with { ValidationAccuracy = accuracy };
+        return epoch with { ValidationAccuracy = accuracy };
     }
 
     /// <summary>The kNN accuracy of the encoder as it is now.</summary>

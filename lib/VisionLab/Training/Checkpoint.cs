@@ -25,7 +25,7 @@ public static class Checkpoint
     sealed record State(int Format, int Epoch, SchedulerState Scheduler, GradScalerState Scaler, string TorchRngState,
         List<EpochMetrics> History, string Model, TrainerOptionsRecord Options);
 
-    /// <summary>The options that must match for an exact resume.</summary>
+    /// <summary>The options that must match for an exact resume (MixProbability is the supervised objective's; 0 for others, as before).</summary>
     sealed record TrainerOptionsRecord(double LearningRate, double WeightDecay, int RestartPeriod, int RestartMultiplier, int AccumulationSteps, int Seed, double MixProbability, Precision Precision);
 
     public static void Save(Trainer trainer, string path)
@@ -47,7 +47,7 @@ public static class Checkpoint
                     using (var writer = new BinaryWriter(stream)) masters.Save(writer);
                 using var rng = get_rng_state();
                 var state = new State(FormatVersion, trainer.Epoch, trainer.Scheduler.State, trainer.Scaler.State,
-                    Convert.ToBase64String(rng.data<byte>().ToArray()), trainer.History.ToList(), ModelArchitecture.Describe(trainer.Model), Record(trainer.Options));
+                    Convert.ToBase64String(rng.data<byte>().ToArray()), trainer.History.ToList(), ModelArchitecture.Describe(trainer.Model), Record(trainer));
                 using var json = zip.CreateEntry(StateEntry).Open();
                 JsonSerializer.Serialize(json, state, Json);
             }
@@ -67,8 +67,8 @@ public static class Checkpoint
             using var zip = ZipFile.OpenRead(path);
             var state = ReadState(zip, path);
             CheckModel(zip, path, state, trainer.Model);
-            if (state.Options != Record(trainer.Options))
-                throw new CheckpointException($"{path} was written with a different recipe ({state.Options}); resume with the same options ({Record(trainer.Options)}).");
+            if (state.Options != Record(trainer))
+                throw new CheckpointException($"{path} was written with a different recipe ({state.Options}); resume with the same options ({Record(trainer)}).");
             using (var reader = new BinaryReader(Open(zip, ModelEntry, path))) trainer.Model.load(reader);
             using (var reader = new BinaryReader(Open(zip, OptimizerEntry, path))) trainer.Optimizer.load_state_dict(reader);
             if (trainer.Masters is { } masters)
@@ -130,6 +130,10 @@ public static class Checkpoint
         return memory;
     }
 
-    static TrainerOptionsRecord Record(TrainerOptions o) =>
-        new(o.LearningRate, o.WeightDecay, o.RestartPeriod, o.RestartMultiplier, o.AccumulationSteps, o.Seed, o.MixProbability, o.Precision);
+    static TrainerOptionsRecord Record(Trainer trainer)
+    {
+        var o = trainer.Options;
+        return new(o.LearningRate, o.WeightDecay, o.RestartPeriod, o.RestartMultiplier, o.AccumulationSteps, o.Seed,
+            (trainer.Objective as SupervisedObjective)?.MixProbability ?? 0, o.Precision);
+    }
 }

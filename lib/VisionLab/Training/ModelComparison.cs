@@ -16,9 +16,9 @@ public static class ModelComparison
 {
     /// <summary>Trains <paramref name="model"/> (the caller keeps ownership) and evaluates it on <paramref name="test"/>.</summary>
     public static ComparedModel Train(string name, nn.Module<Tensor, Tensor> model, DataLoader train, DataLoader test, int epochs,
-        TrainerOptions? options = null, IEnumerable<TrainingCallback>? callbacks = null, CancellationToken cancellationToken = default)
+        TrainerOptions? options = null, IEnumerable<TrainingCallback>? callbacks = null, ITrainingObjective? objective = null, CancellationToken cancellationToken = default)
     {
-        using var trainer = new Trainer(model, options);
+        using var trainer = new Trainer(model, options, objective: objective);
         trainer.Callbacks.AddRange(callbacks ?? []);
         var history = trainer.Fit(train, test, epochs, cancellationToken).ToList();
         double accuracy = history.Count > 0 && history[^1].ValidationAccuracy is { } last ? last : trainer.Evaluate(test, cancellationToken).Accuracy;

@@ -7,17 +7,15 @@ namespace VisionLab.Training;
 /// their finalizers) and records the resident memory in <see cref="EpochMetrics.RetainedMemoryBytes"/>. The raw working
 /// set at an epoch's end also holds garbage not yet collected and freed heap pages the allocator has not returned, so
 /// it moves by ±10 % from epoch to epoch without anything growing; the retained figure is the one to watch for leaks.
-/// Add it before callbacks that report the metrics. A full collection costs milliseconds, once per epoch.
+/// A full collection costs milliseconds, once per epoch.
 /// </summary>
 /// <param name="trimNativeHeap">Also return freed native heap memory to the OS (<see cref="NativeHeap.Trim"/>), so the
 /// figure is what native code holds rather than what its allocator kept for reuse (with <see cref="NativeHeap.Configure"/>
 /// glibc no longer trims by itself). Linux/glibc only; ignored elsewhere.</param>
 public sealed class RetainedMemory(bool trimNativeHeap = true) : TrainingCallback
 {
-    public override void OnEpochEnd(Trainer trainer, EpochMetrics epoch)
-    {
-        trainer.History[^1] = epoch with { RetainedMemoryBytes = Measure(trimNativeHeap) };
-    }
+    public override EpochMetrics OnEpochMeasured(Trainer trainer, EpochMetrics epoch) =>
+        epoch with { RetainedMemoryBytes = Measure(trimNativeHeap) };
 
     /// <summary>Resident bytes after a full collection (and optionally a heap trim).</summary>
     public static long Measure(bool trimNativeHeap = true)

@@ -17,11 +17,11 @@ namespace VisionLab.Training;
 /// </summary>
 public sealed class Trainer : IDisposable
 {
-    readonly ITrainingObjective _objective;
     readonly List<Parameter> _parameters;
     readonly MasterWeights? _masters;
 
-    /// <param name="objective">The loss (the trainer owns and disposes it); null: the guide's supervised classification loss.</param>
+    /// <param name="objective">The loss and its settings (the trainer owns and disposes it); null: the guide's classification loss with its
+    /// label smoothing and MixUp (<see cref="SupervisedObjective"/>'s defaults).</param>
     public Trainer(nn.Module<Tensor, Tensor> model, TrainerOptions? options = null, Device? device = null, ITrainingObjective? objective = null)
     {
         Options = options ?? new TrainerOptions();
@@ -39,10 +39,12 @@ public sealed class Trainer : IDisposable
         Optimizer = CreateOptimizer();
         Scheduler = new CosineAnnealingWarmRestarts(Optimizer, Options.RestartPeriod, Options.RestartMultiplier, Options.MinimumLearningRate);
         Scaler = new GradScaler(enabled: Precision == Precision.Float16);
-        _objective = objective ?? new SupervisedObjective(Options);
+        Objective = objective ?? new SupervisedObjective();
     }
 
     public nn.Module<Tensor, Tensor> Model { get; }
+    /// <summary>What the trainer minimises, with its own settings.</summary>
+    public ITrainingObjective Objective { get; }
     public TrainerOptions Options { get; }
     public Device Device { get; }
     public AdamW Optimizer { get; }
@@ -103,10 +105,11 @@ public sealed class Trainer : IDisposable
                 var evaluation = Evaluate(validation, cancellationToken);
                 metrics = metrics with { ValidationLoss = evaluation.Loss, ValidationAccuracy = evaluation.Accuracy };
             }
+            // Measurements first (a kNN monitor's validation accuracy, retained memory), then everyone sees the final record.
+            foreach (var callback in Callbacks) metrics = callback.OnEpochMeasured(this, metrics);
             History.Add(metrics);
             Epoch++;
-            // Each callback sees what earlier ones added (a kNN monitor fills in the validation accuracy).
-            foreach (var callback in Callbacks) callback.OnEpochEnd(this, History[^1]);
+            foreach (var callback in Callbacks) callback.OnEpochEnd(this, metrics);
         }
         Callbacks.ForEach(c => c.OnFitEnd(this));
         return History;
@@ -139,7 +142,7 @@ public sealed class Trainer : IDisposable
             var (inputs, targets) = (batch.Images, batch.Labels);
             // Anything random in the objective (mixing) is drawn per batch from (seed, epoch, batch).
             var random = Seeds.ForBatch(Options.Seed, epoch, batchIndex);
-            var (loss, batchCorrect, mixed) = _objective.Compute(Forward, inputs, targets, random);
+            var (loss, batchCorrect, mixed) = Objective.Compute(Forward, inputs, targets, random);
             Scaler.ScaleLoss(loss / accumulation).backward();
 
             bool stepNow = (batchIndex + 1) % accumulation == 0 || batchIndex + 1 == batches;
@@ -218,7 +221,7 @@ public sealed class Trainer : IDisposable
 
     public void Dispose()
     {
-        _objective.Dispose();
+        Objective.Dispose();
         Optimizer.Dispose();
         _masters?.Dispose();
     }

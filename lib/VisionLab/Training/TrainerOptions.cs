@@ -1,5 +1,3 @@
-using VisionLab.Augmentation;
-
 namespace VisionLab.Training;
 
 /// <summary>Numeric precision of training.</summary>
@@ -17,7 +15,10 @@ public enum Precision
 /// <summary>When the learning-rate schedule advances.</summary>
 public enum ScheduleStepping { PerEpoch, PerBatch }
 
-/// <summary>The training recipe, with the guide's defaults.</summary>
+/// <summary>
+/// The training loop's recipe, with the guide's defaults: optimiser, schedule, precision, clipping, accumulation, seed.
+/// What the loss is (label smoothing, MixUp) belongs to the objective (<see cref="SupervisedObjective"/>).
+/// </summary>
 public sealed record TrainerOptions
 {
     public double LearningRate { get; init; } = 3e-4;
@@ -28,10 +29,6 @@ public sealed record TrainerOptions
     public int RestartMultiplier { get; init; } = 2;    // T_mult
     public double MinimumLearningRate { get; init; }    // eta_min
     public ScheduleStepping ScheduleStepping { get; init; } = ScheduleStepping.PerBatch;
-    public double LabelSmoothing { get; init; } = 0.1;
-    /// <summary>Probability that a batch is mixed (the guide: 0.5). 0 turns mixing off.</summary>
-    public double MixProbability { get; init; } = 0.5;
-    public IBatchMix Mix { get; init; } = new MixUp(1.0);
     public Precision Precision { get; init; } = Precision.Auto;
     /// <summary>Lets Float16/BFloat16 run on the CPU (slow; for tests of the mixed-precision path without a GPU).</summary>
     public bool AllowReducedPrecisionOnCpu { get; init; }
@@ -45,7 +42,5 @@ public sealed record TrainerOptions
     {
         if (LearningRate <= 0) throw new ArgumentOutOfRangeException(nameof(LearningRate), "The learning rate must be positive.");
         if (AccumulationSteps < 1) throw new ArgumentOutOfRangeException(nameof(AccumulationSteps), "Accumulate over at least one batch.");
-        if (MixProbability is < 0 or > 1) throw new ArgumentOutOfRangeException(nameof(MixProbability), "A probability is between 0 and 1.");
-        if (LabelSmoothing is < 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(LabelSmoothing), "Label smoothing is in [0, 1).");
     }
 }

@@ -9,6 +9,12 @@ public abstract class TrainingCallback
     public virtual void OnFitStart(Trainer trainer, int epochs) { }
     public virtual void OnEpochStart(Trainer trainer, int epoch, int batches) { }
     public virtual void OnBatchEnd(Trainer trainer, StepMetrics step) { }
+    /// <summary>
+    /// Adds this callback's measurements to the epoch's metrics (a kNN accuracy, retained memory). Every callback's runs
+    /// before any <see cref="OnEpochEnd"/>, so what a display or early stopping sees does not depend on the order callbacks were added.
+    /// </summary>
+    public virtual EpochMetrics OnEpochMeasured(Trainer trainer, EpochMetrics epoch) => epoch;
+    /// <summary>The epoch's final metrics, as recorded in <see cref="Trainer.History"/>.</summary>
     public virtual void OnEpochEnd(Trainer trainer, EpochMetrics epoch) { }
     public virtual void OnFitEnd(Trainer trainer) { }
 }

@@ -26,7 +26,7 @@ public sealed class AttentionOnObjectTests
         manual_seed(seed);
         using var vit = VisionTransformer.Small32(numClasses: train.Classes.Count);
         var untrained = AttentionLocalization.Measure(vit, test, GuidePipeline.Evaluate(test.Format));
-        using (var trainer = new Trainer(vit, new TrainerOptions { MixProbability = 0, Seed = seed }))
+        using (var trainer = new Trainer(vit, new TrainerOptions { Seed = seed }, objective: new SupervisedObjective { MixProbability = 0 }))
         {
             var history = trainer.Fit(new DataLoader(train, GuidePipeline.Evaluate(train.Format), new DataLoaderOptions { BatchSize = 32, Seed = seed }), null, epochs: 2);
             Numerics.Report(Name, "final_train_loss", history[^1].TrainLoss);   // tells whether a configuration changed the arithmetic

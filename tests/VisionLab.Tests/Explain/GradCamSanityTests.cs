@@ -25,7 +25,7 @@ public sealed class GradCamSanityTests
         int seed = Numerics.Seeded(0);
         manual_seed(seed);
         using var model = new ModernCNN(train.Classes.Count);
-        using (var trainer = new Trainer(model, new TrainerOptions { MixProbability = 0, Seed = seed }))
+        using (var trainer = new Trainer(model, new TrainerOptions { Seed = seed }, objective: new SupervisedObjective { MixProbability = 0 }))
         {
             var history = trainer.Fit(new DataLoader(train, GuidePipeline.Evaluate(train.Format), new DataLoaderOptions { BatchSize = 32, Seed = seed }), null, epochs: 2);
             Numerics.Report(Name, "final_train_loss", history[^1].TrainLoss);   // tells whether a configuration changed the arithmetic

@@ -49,7 +49,7 @@ public sealed class ModelComparisonAndLocalizationTests
         var loader = new DataLoader(data, GuidePipeline.Evaluate(data.Format), new DataLoaderOptions { BatchSize = 32, Workers = 1 });
         manual_seed(0);
         using var model = new CompactConvTransformer(numClasses: 5, embedDim: 48, depth: 1, numHeads: 2);
-        var result = ModelComparison.Train("tiny", model, loader, loader, epochs: 2, new TrainerOptions { MixProbability = 0 });
+        var result = ModelComparison.Train("tiny", model, loader, loader, epochs: 2, objective: new SupervisedObjective { MixProbability = 0 });
         Assert.Equal("tiny", result.Name);
         Assert.Equal(2, result.History.Count);
         Assert.Equal(result.History[^1].ValidationAccuracy, result.Accuracy);

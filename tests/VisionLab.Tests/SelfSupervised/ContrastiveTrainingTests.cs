@@ -19,7 +19,7 @@ public sealed class ContrastiveTrainingTests
 
     static DataLoader Pairs() => new(Data, SimClrAugmentation.Pairs(Data.Format), new DataLoaderOptions { BatchSize = 16, DropLast = true, Seed = Numerics.Seeded(2) });
     static DataLoader Plain(IImageDataset data) => new(data, GuidePipeline.Evaluate(data.Format), new DataLoaderOptions { BatchSize = 32, Shuffle = false });
-    static TrainerOptions Recipe => new() { LearningRate = 1e-3, RestartPeriod = 3, MixProbability = 0, LabelSmoothing = 0, Seed = Numerics.Seeded(1) };
+    static TrainerOptions Recipe => new() { LearningRate = 1e-3, RestartPeriod = 3, Seed = Numerics.Seeded(1) };
 
     [Fact]
     [Trait("Category", "Numerics")]

@@ -45,7 +45,7 @@ public sealed class MixedPrecisionTests
     {
         manual_seed(0);
         using var model = new ModernCNN(10);
-        using var trainer = new Trainer(model, Reduced(Precision.Float16) with { MixProbability = 0 });
+        using var trainer = new Trainer(model, Reduced(Precision.Float16), objective: new SupervisedObjective { MixProbability = 0 });
         // Force the first steps to overflow: a scale far beyond fp16's range.
         trainer.Scaler.Restore(new GradScalerState(1e30, 0, 0));
         using var before = trainer.Masters!.Masters[0].detach().clone();

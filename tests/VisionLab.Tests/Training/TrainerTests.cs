@@ -122,8 +122,8 @@ public sealed class TrainerTests
         {
             manual_seed(4);
             var model = nn.Sequential(nn.Flatten(), nn.Linear(28 * 28, 10));
-            var options = new TrainerOptions { MixProbability = 0, MaxGradientNorm = null, AccumulationSteps = accumulation, LearningRate = 1e-2 };
-            using var trainer = new Trainer(model, options);
+            var options = new TrainerOptions { MaxGradientNorm = null, AccumulationSteps = accumulation, LearningRate = 1e-2 };
+            using var trainer = new Trainer(model, options, objective: new SupervisedObjective { MixProbability = 0 });
             trainer.TrainEpoch(new DataLoader(Data.Take(32), plain, new DataLoaderOptions { BatchSize = batchSize, Shuffle = false }));
             return model.parameters().Select(p => p.detach().clone()).ToArray();
         }
@@ -138,7 +138,7 @@ public sealed class TrainerTests
     public void Mixing_is_decided_per_batch_with_its_probability()
     {
         var record = new Recorder();
-        using var trainer = new Trainer(nn.Sequential(nn.Flatten(), nn.Linear(3 * 32 * 32, 10)), new TrainerOptions { MixProbability = 0.5 });
+        using var trainer = new Trainer(nn.Sequential(nn.Flatten(), nn.Linear(3 * 32 * 32, 10)), objective: new SupervisedObjective { MixProbability = 0.5 });
         trainer.Callbacks.Add(record);
         var data = FashionMnist.Load(train: true).Take(2000);
         var loader = new DataLoader(data, GuidePipeline.Evaluate(data.Format), new DataLoaderOptions { BatchSize = 10 });
@@ -201,6 +201,29 @@ public sealed class TrainerTests
     {
         public List<StepMetrics> Steps { get; } = new();
         public override void OnBatchEnd(Trainer trainer, StepMetrics step) => Steps.Add(step);
+    }
+
+    sealed class EpochRecorder : TrainingCallback
+    {
+        public List<EpochMetrics> Epochs { get; } = new();
+        public override void OnEpochEnd(Trainer trainer, EpochMetrics epoch) => Epochs.Add(epoch);
+    }
+
+    sealed class FixedAccuracy : TrainingCallback
+    {
+        public override EpochMetrics OnEpochMeasured(Trainer trainer, EpochMetrics epoch) => epoch with { ValidationAccuracy = 0.42 };
+    }
+
+    [Fact]
+    public void A_display_added_before_a_measuring_callback_still_sees_its_measurement()
+    {
+        using var trainer = new Trainer(nn.Sequential(nn.Flatten(), nn.Linear(3 * 32 * 32, 10)), objective: new SupervisedObjective { MixProbability = 0 });
+        var display = new EpochRecorder();
+        trainer.Callbacks.Add(display);            // first, as a notebook adds its progress
+        trainer.Callbacks.Add(new FixedAccuracy());  // then a monitor that measures
+        trainer.Fit(Loader(batchSize: 32, transform: GuidePipeline.Evaluate(Data.Format)), null, epochs: 2);
+        Assert.Equal([0.42, 0.42], display.Epochs.Select(e => e.ValidationAccuracy));
+        Assert.Equal(display.Epochs, trainer.History);
     }
 
 }
