@@ -55,7 +55,10 @@ public sealed class Predictor : IDisposable
         {
             if (!onnx.Metadata.TryGetValue(ClassesKey, out var classes) || !onnx.Metadata.TryGetValue(PreprocessingKey, out var format))
                 throw new InvalidDataException($"{path} has no class names or input format in its metadata: export it with `visionlab export` (or OnnxExportMetadata).");
-            return new Predictor(onnx.Run, classes.Split('\n'), InputFormat.Parse(format), onnx, path);
+            InputFormat input;
+            try { input = InputFormat.Parse(format); }
+            catch (ArgumentException e) { throw new InvalidDataException($"{path}: {e.Message}", e); }   // one line naming the file
+            return new Predictor(onnx.Run, classes.Split('\n'), input, onnx, path);
         }
         catch
         {

@@ -37,6 +37,20 @@ public sealed class PredictorTests
     }
 
     [Fact]
+    public void An_ONNX_file_with_an_unknown_input_format_is_refused_naming_the_file()
+    {
+        using var folder = new TemporaryFolder();
+        manual_seed(0);
+        using var model = new ModernCNN(10);
+        var path = Path.Combine(folder.Path, "model.onnx");
+        var metadata = new Dictionary<string, string>(Predictor.OnnxExportMetadata(FashionMnist.Classes, InputFormat.Gray28)) { [Predictor.PreprocessingKey] = "cmyk" };
+        OnnxExporter.Export(model, new long[] { 3, 32, 32 }, path, new OnnxExportOptions { Metadata = metadata });
+        var error = Assert.Throws<InvalidDataException>(() => Predictor.FromOnnx(path));
+        Assert.Contains(path, error.Message);
+        Assert.Contains("Unknown input format 'cmyk'", error.Message);
+    }
+
+    [Fact]
     public void Unreadable_files_get_their_error_and_the_others_are_predicted_the_same_by_ONNX_and_TorchSharp()
     {
         using var folder = new TemporaryFolder();
