@@ -11,6 +11,7 @@ namespace VisionLab.Tests.Fuzz;
 /// image files of every format the dataset lists: a [3, H, W] tensor, <see cref="InvalidDataException"/> or
 /// <see cref="ImageTooLargeException"/>, within a time and allocation bound, and no tensor left alive.
 /// </summary>
+[Collection(GarbageCollectingTests.Name)]
 public sealed class ImageFuzzTests
 {
     /// <summary>The pixel limit of the fuzz cases: keeps each decode small; the limit itself is part of what is tested.</summary>

@@ -10,6 +10,7 @@ namespace VisionLab.Tests.Fuzz;
 /// <see cref="WeightFiles"/> identifying and loading checkpoints, TorchSharp .bin, PyTorch .pt and safetensors. Each
 /// input gives a result or the documented error, within a time and allocation bound, and leaves no tensor alive.
 /// </summary>
+[Collection(GarbageCollectingTests.Name)]
 public sealed class WeightFileFuzzTests
 {
     /// <summary>A raw TorchSharp module, counted like the library's own (see TensorCountCorrection).</summary>

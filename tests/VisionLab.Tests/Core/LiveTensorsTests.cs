@@ -4,6 +4,7 @@ using static TorchSharp.torch;
 namespace VisionLab.Tests.Core;
 
 /// <summary>The notebooks' leak check: a tensor freed by another thread a moment later is not a leak; a held one is.</summary>
+[Collection(GarbageCollectingTests.Name)]
 public sealed class LiveTensorsTests
 {
     [Fact]

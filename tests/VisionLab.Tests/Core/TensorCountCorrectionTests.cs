@@ -7,6 +7,7 @@ using VisionLab.Core;
 namespace VisionLab.Tests.Core;
 
 /// <summary>TorchSharp 0.107 over-counts Parameters; the library's modules correct it so leak checks work.</summary>
+[Collection(GarbageCollectingTests.Name)]
 public sealed class TensorCountCorrectionTests
 {
 

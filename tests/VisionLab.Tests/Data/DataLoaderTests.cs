@@ -7,6 +7,7 @@ using VisionLab.Core;
 
 namespace VisionLab.Tests.Data;
 
+[Collection(GarbageCollectingTests.Name)]
 public sealed class DataLoaderTests
 {
     static readonly InMemoryImageDataset Data = FashionMnist.Load(train: true).Take(300);

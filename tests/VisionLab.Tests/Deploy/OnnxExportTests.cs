@@ -9,6 +9,7 @@ using static TorchSharp.torch;
 namespace VisionLab.Tests.Deploy;
 
 /// <summary>Exported models run in ONNX Runtime and agree with TorchSharp within 1e-4, at batch 1 and 32, on random and real images.</summary>
+[Collection(GarbageCollectingTests.Name)]
 public sealed class OnnxExportTests
 {
     /// <summary>Non-trivial batch-norm statistics and affine parameters, so folding them is really tested.</summary>

@@ -3,6 +3,7 @@ using static TorchSharp.torch;
 
 namespace VisionLab.Tests.Explain;
 
+[Collection(GarbageCollectingTests.Name)]
 public sealed class ExplanationChecksTests
 {
     [Fact]

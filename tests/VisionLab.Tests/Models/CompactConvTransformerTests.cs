@@ -40,6 +40,7 @@ public sealed class CompactConvTransformerTests
     }
 }
 
+[Collection(GarbageCollectingTests.Name)]
 public sealed class ModelComparisonAndLocalizationTests
 {
     [Fact]

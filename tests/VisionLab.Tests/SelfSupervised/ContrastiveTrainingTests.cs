@@ -10,6 +10,7 @@ using DataLoader = VisionLab.Data.DataLoader;
 namespace VisionLab.Tests.SelfSupervised;
 
 /// <summary>SimCLR through the shared trainer: the loss falls, the kNN monitor reports, checkpoints resume exactly, nothing leaks.</summary>
+[Collection(GarbageCollectingTests.Name)]
 public sealed class ContrastiveTrainingTests
 {
     static readonly InMemoryImageDataset Data = FashionMnist.Load(train: true).Take(64);

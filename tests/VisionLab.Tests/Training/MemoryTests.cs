@@ -8,6 +8,7 @@ using DataLoader = VisionLab.Data.DataLoader;
 
 namespace VisionLab.Tests.Training;
 
+[Collection(GarbageCollectingTests.Name)]
 public sealed class MemoryTests
 {
     [Fact]

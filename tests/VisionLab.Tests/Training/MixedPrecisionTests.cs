@@ -13,6 +13,7 @@ namespace VisionLab.Tests.Training;
 /// The mixed-precision path (fp16/bf16 compute, fp32 master weights, loss scaling for fp16), run on the CPU
 /// because libtorch computes both there too; on CUDA the same code runs with Precision.Auto.
 /// </summary>
+[Collection(GarbageCollectingTests.Name)]
 public sealed class MixedPrecisionTests
 {
     static readonly InMemoryImageDataset Data = FashionMnist.Load(train: true).Take(64);

@@ -10,6 +10,7 @@ using VisionLab.Core;
 
 namespace VisionLab.Tests.Training;
 
+[Collection(GarbageCollectingTests.Name)]
 public sealed class TrainerTests
 {
     static readonly InMemoryImageDataset Data = FashionMnist.Load(train: true).Take(96);

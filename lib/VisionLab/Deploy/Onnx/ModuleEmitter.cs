@@ -1,3 +1,4 @@
+using TorchSharp;
 using TorchSharp.Modules;
 using VisionLab.Models;
 using static TorchSharp.torch;
@@ -86,12 +87,14 @@ internal sealed class ModuleEmitter(OnnxGraphBuilder graph, OnnxExportOptions op
         var bias = conv.bias?.detach() ?? zeros(conv.out_channels, device: weight.device);
         if (bn is not null)
         {
-            // An explicit Scalar held to the end of the method: an implicit one can be finalized during the native
-            // call (TorchSharp 0.107 keeps no reference to it; README, "Known problems"). Seen here once in CI.
-            using var eps = (TorchSharp.Scalar)bn.eps;
-            var scale = bn.weight.detach() / (bn.running_var! + eps).sqrt();
-            weight = weight * scale.view(-1, 1, 1, 1);
-            bias = (bias - bn.running_mean!) * scale + bn.bias!.detach();
+            // Scalars held to the end of the block, alpha included: TorchSharp 0.107's `a + b` passes an implicit
+            // alpha = 1 that the garbage collector can free during the native call (README, "Known problems"; seen
+            // here twice in CI). sub, mul and div take no Scalar.
+            using var eps = bn.eps.ToScalar();
+            using var one = 1.ToScalar();
+            var scale = bn.weight.detach().div(bn.running_var!.add(eps, one).sqrt());
+            weight = weight.mul(scale.view(-1, 1, 1, 1));
+            bias = bias.sub(bn.running_mean!).mul(scale).add(bn.bias!.detach(), one);
         }
         var padding = conv.padding!;
         return graph.Node("Conv", new[] { x, graph.Initializer($"{path}weight", weight), graph.Initializer($"{path}bias", bias) }, $"{path}conv",
