@@ -24,7 +24,7 @@ public sealed class ContrastiveObjective : ITrainingObjective
         var z = forward(TwoViews.Flatten(inputs));
         var halves = z.chunk(2);
         var loss = NtXent.Loss(halves[0], halves[1], Temperature);
-        double correct = NtXent.PositivesRankedFirst(halves[0], halves[1], Temperature) / 2.0;
+        var correct = NtXent.PositivesRankedFirstOnDevice(halves[0], halves[1], Temperature).to(ScalarType.Float32).div_(2.0);
         return new ObjectiveOutput(loss, correct, Mixed: false);
     }
 

@@ -21,10 +21,17 @@ public static class NtXent
     /// <summary>How many of the 2N anchors rank their positive above every negative (SimCLR's "contrastive accuracy").</summary>
     public static long PositivesRankedFirst(Tensor z1, Tensor z2, double temperature = 0.5)
     {
+        using var count = PositivesRankedFirstOnDevice(z1, z2, temperature);
+        return count.item<long>();
+    }
+
+    /// <summary>The same count as a 0-dim int64 tensor where the embeddings are: no read-back (the trainer's per-step metric).</summary>
+    public static Tensor PositivesRankedFirstOnDevice(Tensor z1, Tensor z2, double temperature = 0.5)
+    {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         var (logits, targets) = Logits(z1, z2, temperature);
-        return logits.argmax(1).eq(targets).sum().item<long>();
+        return logits.argmax(1).eq(targets).sum().MoveToOuterDisposeScope();
     }
 
     /// <summary>Similarities / T with the diagonal masked out [2N, 2N], and each row's positive column [2N].</summary>

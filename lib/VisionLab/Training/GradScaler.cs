@@ -31,9 +31,13 @@ public sealed class GradScaler(bool enabled, double initialScale = 65536.0, doub
     /// reads one flag back per step: an elementwise isfinite per parameter with a read-back each cost 4 % of a
     /// ModernCNN CPU step. A finite gradient whose sum overflows fp32 also counts as non-finite.
     /// </remarks>
-    public void Unscale(IEnumerable<Parameter> parameters)
+    /// <returns>Whether it read a flag back from the device (only when enabled: fp32 and bf16 steps never synchronise here).</returns>
+    public bool Unscale(IEnumerable<Parameter> parameters)
     {
         FoundInfinite = false;
+        // Disabled (fp32, bf16), nothing is scaled and nothing is checked: a non-finite gradient shows as a non-finite
+        // loss or weight when the trainer reads its metrics back, and stops training as divergence.
+        if (!Enabled) return false;
         using var scope = NewDisposeScope();
         var sums = new List<Tensor>();
         foreach (var p in parameters)
@@ -42,7 +46,9 @@ public sealed class GradScaler(bool enabled, double initialScale = 65536.0, doub
             if (Enabled) grad.mul_(1.0 / Scale);
             sums.Add(grad.sum(type: ScalarType.Float32));
         }
-        if (sums.Count > 0) FoundInfinite = !stack(sums).isfinite().all().item<bool>();
+        if (sums.Count == 0) return false;
+        FoundInfinite = !stack(sums).isfinite().all().item<bool>();
+        return true;
     }
 
     /// <summary>Runs the optimizer step unless the gradients were not finite. Returns whether it stepped.</summary>

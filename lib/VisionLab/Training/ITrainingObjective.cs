@@ -2,8 +2,11 @@ using static TorchSharp.torch;
 
 namespace VisionLab.Training;
 
-/// <summary>What one batch contributes: the loss to minimise and how many of its images were "correct" (fractional under MixUp).</summary>
-public sealed record ObjectiveOutput(Tensor Loss, double Correct, bool Mixed);
+/// <summary>
+/// What one batch contributes: the loss to minimise and how many of its images were "correct" (fractional under MixUp),
+/// a 0-dim tensor on the training device: the trainer reads both back in batches, never inside a step.
+/// </summary>
+public sealed record ObjectiveOutput(Tensor Loss, Tensor Correct, bool Mixed);
 
 /// <summary>
 /// What the trainer minimises. The trainer owns the loop (precision, scaling, accumulation, clipping, schedule,

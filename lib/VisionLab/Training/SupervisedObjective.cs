@@ -38,9 +38,9 @@ public sealed class SupervisedObjective : ITrainingObjective
         var loss = mixed is null ? Criterion(outputs, targets) : mixed.Loss(Criterion, outputs);
         using var noGrad = no_grad();
         using var predicted = outputs.argmax(1);
-        double correct = mixed is null
-            ? predicted.eq(targets).sum().item<long>()
-            : mixed.Lambda * predicted.eq(mixed.TargetsA).sum().item<long>() + (1 - mixed.Lambda) * predicted.eq(mixed.TargetsB).sum().item<long>();
+        var correct = mixed is null
+            ? predicted.eq(targets).sum(type: ScalarType.Float32)
+            : predicted.eq(mixed.TargetsA).sum(type: ScalarType.Float32).mul_(mixed.Lambda).add_(predicted.eq(mixed.TargetsB).sum(type: ScalarType.Float32).mul_(1 - mixed.Lambda));
         return new ObjectiveOutput(loss, correct, mixed is not null);
     }
 

@@ -125,6 +125,11 @@ public sealed class Trainer : IDisposable
     }
 
     /// <summary>One pass over the training data.</summary>
+    /// <remarks>
+    /// A step issues its work and goes on: loss, accuracy and gradient norm stay on the device and are read back every
+    /// <see cref="TrainerOptions.MetricsInterval"/> steps in one transfer (<see cref="HostReads"/> counts them), where
+    /// the callbacks then see each step. A non-finite loss is found there and stops training as divergence.
+    /// </remarks>
     public EpochMetrics TrainEpoch(DataLoader loader, CancellationToken cancellationToken = default)
     {
         int epoch = Epoch, batches = loader.BatchCount, accumulation = Options.AccumulationSteps;
@@ -132,53 +137,116 @@ public sealed class Trainer : IDisposable
         Model.train();
         Optimizer.zero_grad();
         var clock = Stopwatch.StartNew();
-        double lossSum = 0, correct = 0, normSum = 0;
-        int seen = 0, steps = 0, batchIndex = 0;
-        foreach (var batch in loader.Epoch(epoch, Device, cancellationToken))
+        var totals = new EpochTotals();
+        var pending = new List<PendingStep>();
+        var sinceRead = Stopwatch.StartNew();
+        int batchIndex = 0;
+        try
         {
-            using var owned = batch;
-            using var scope = NewDisposeScope();
-            var batchClock = Stopwatch.StartNew();
-            var (inputs, targets) = (batch.Images, batch.Labels);
-            // Anything random in the objective (mixing) is drawn per batch from (seed, epoch, batch).
-            var random = Seeds.ForBatch(Options.Seed, epoch, batchIndex);
-            var (loss, batchCorrect, mixed) = Objective.Compute(Forward, inputs, targets, random);
-            Scaler.ScaleLoss(loss / accumulation).backward();
-
-            bool stepNow = (batchIndex + 1) % accumulation == 0 || batchIndex + 1 == batches;
-            double norm = double.NaN;
-            bool skipped = false;
-            if (stepNow)
+            foreach (var batch in loader.Epoch(epoch, Device, cancellationToken))
             {
-                _masters?.GradientsToMasters();
-                Scaler.Unscale(_parameters);
-                norm = nn.utils.clip_grad_norm_(_parameters, Options.MaxGradientNorm ?? double.PositiveInfinity);
-                skipped = !Scaler.Step(() => Optimizer.step());
-                if (!skipped) _masters?.MastersToModel();
-                Scaler.Update();
-                Optimizer.zero_grad();
-                normSum += norm;
-                steps++;
-                if (Options.ScheduleStepping == ScheduleStepping.PerBatch) Scheduler.Step(epoch + (batchIndex + 1.0) / batches);
-            }
+                using var owned = batch;
+                using var scope = NewDisposeScope();
+                var (inputs, targets) = (batch.Images, batch.Labels);
+                // Anything random in the objective (mixing) is drawn per batch from (seed, epoch, batch).
+                var random = Seeds.ForBatch(Options.Seed, epoch, batchIndex);
+                var (loss, batchCorrect, mixed) = Objective.Compute(Forward, inputs, targets, random);
+                Scaler.ScaleLoss(loss / accumulation).backward();
 
-            double batchLoss = loss.item<float>();
-            // fp16 with loss scaling skips steps whose gradients overflowed; anything else non-finite is divergence.
-            if (!double.IsFinite(batchLoss) && !(Scaler.Enabled && skipped))
-                throw new TrainingDivergedException(FormattableString.Invariant(
-                    $"Training diverged in epoch {epoch + 1}, batch {batchIndex + 1} of {batches}: the loss is {batchLoss} at learning rate {Scheduler.LearningRate:G3}. ") +
-                    "Nothing from this epoch was saved; the last checkpoint is kept. Lower the learning rate (the guide's is 3e-4) or keep gradient clipping on.");
-            lossSum += batchLoss * batch.Count;
-            correct += batchCorrect;
-            seen += batch.Count;
-            var step = new StepMetrics(epoch, batchIndex, batches, batchLoss, batchCorrect / batch.Count, Scheduler.LearningRate, norm,
-                batch.Count / batchClock.Elapsed.TotalSeconds, mixed, skipped);
-            Callbacks.ForEach(c => c.OnBatchEnd(this, step));
-            batchIndex++;
+                bool stepNow = (batchIndex + 1) % accumulation == 0 || batchIndex + 1 == batches;
+                Tensor? norm = null;
+                bool skipped = false;
+                if (stepNow)
+                {
+                    _masters?.GradientsToMasters();
+                    if (Scaler.Unscale(_parameters)) HostReads++;   // fp16 only: the overflow check decides the step
+                    norm = GradientClipping.ClipByTotalNorm(_parameters, Options.MaxGradientNorm);
+                    skipped = !Scaler.Step(() => Optimizer.step());
+                    if (!skipped) _masters?.MastersToModel();
+                    Scaler.Update();
+                    Optimizer.zero_grad();
+                    if (Options.ScheduleStepping == ScheduleStepping.PerBatch) Scheduler.Step(epoch + (batchIndex + 1.0) / batches);
+                }
+                pending.Add(new PendingStep(batchIndex, batch.Count, loss.detach().MoveToOuterDisposeScope(), batchCorrect.detach().MoveToOuterDisposeScope(),
+                    norm?.MoveToOuterDisposeScope(), Scheduler.LearningRate, mixed, skipped));
+                if (batchIndex == 0 || batchIndex + 1 == batches || pending.Count >= Options.MetricsInterval)
+                    ReadBack(pending, totals, epoch, batches, sinceRead);
+                batchIndex++;
+            }
+            ReadBack(pending, totals, epoch, batches, sinceRead);
+        }
+        finally
+        {
+            foreach (var step in pending) step.Dispose();
         }
         if (Options.ScheduleStepping == ScheduleStepping.PerEpoch) Scheduler.Step();
-        return new EpochMetrics(epoch, lossSum / seen, correct / seen, Scheduler.LearningRate, steps == 0 ? double.NaN : normSum / steps,
-            seen / clock.Elapsed.TotalSeconds, clock.Elapsed, ProcessMemoryBytes: Environment.WorkingSet);
+        return new EpochMetrics(epoch, totals.Loss / totals.Seen, totals.Correct / totals.Seen, Scheduler.LearningRate, totals.Steps == 0 ? double.NaN : totals.Norm / totals.Steps,
+            totals.Seen / clock.Elapsed.TotalSeconds, clock.Elapsed, ProcessMemoryBytes: Environment.WorkingSet);
+    }
+
+    /// <summary>Device-to-host transfers the trainer made while training (each one a synchronisation on CUDA).</summary>
+    public long HostReads { get; private set; }
+
+    sealed record PendingStep(int Batch, int Count, Tensor Loss, Tensor Correct, Tensor? Norm, double LearningRate, bool Mixed, bool Skipped) : IDisposable
+    {
+        public void Dispose()
+        {
+            Loss.Dispose();
+            Correct.Dispose();
+            Norm?.Dispose();
+        }
+    }
+
+    sealed class EpochTotals
+    {
+        public double Loss, Correct, Norm;
+        public int Seen, Steps;
+    }
+
+    /// <summary>Reads the pending steps' metrics in one transfer, checks them, adds them up and tells the callbacks.</summary>
+    void ReadBack(List<PendingStep> pending, EpochTotals totals, int epoch, int batches, Stopwatch sinceRead)
+    {
+        if (pending.Count == 0) return;
+        float[] values;
+        using (var scope = NewDisposeScope())
+        {
+            var nan = tensor(float.NaN, device: Device);
+            var all = stack(pending.SelectMany(p => new[] { p.Loss.to(ScalarType.Float32), p.Correct.to(ScalarType.Float32), p.Norm ?? nan }).ToArray());
+            values = all.cpu().data<float>().ToArray();
+            HostReads++;
+        }
+        double imagesPerSecond = pending.Sum(p => p.Count) / Math.Max(sinceRead.Elapsed.TotalSeconds, 1e-9);
+        sinceRead.Restart();
+        var steps = pending.ToList();
+        pending.Clear();
+        try
+        {
+            for (int i = 0; i < steps.Count; i++)
+            {
+                var p = steps[i];
+                double loss = values[3 * i], correct = values[3 * i + 1], norm = values[3 * i + 2];
+                // fp16 with loss scaling skips steps whose gradients overflowed; anything else non-finite is divergence.
+                if (!double.IsFinite(loss) && !(Scaler.Enabled && p.Skipped))
+                    throw new TrainingDivergedException(FormattableString.Invariant(
+                        $"Training diverged in epoch {epoch + 1}, batch {p.Batch + 1} of {batches}: the loss is {loss} at learning rate {p.LearningRate:G3}. ") +
+                        "Nothing from this epoch was saved; the last checkpoint is kept. Lower the learning rate (the guide's is 3e-4) or keep gradient clipping on.");
+                totals.Loss += loss * p.Count;
+                totals.Correct += correct;
+                totals.Seen += p.Count;
+                if (p.Norm is not null)
+                {
+                    totals.Norm += norm;
+                    totals.Steps++;
+                }
+                var step = new StepMetrics(epoch, p.Batch, batches, loss, correct / p.Count, p.LearningRate, p.Norm is null ? double.NaN : norm,
+                    imagesPerSecond, p.Mixed, p.Skipped);
+                Callbacks.ForEach(c => c.OnBatchEnd(this, step));
+            }
+        }
+        finally
+        {
+            foreach (var step in steps) step.Dispose();
+        }
     }
 
     /// <summary>The model at the trainer's precision: inputs cast to the compute type, outputs back in fp32 for the loss.</summary>

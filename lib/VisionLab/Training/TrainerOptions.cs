@@ -36,11 +36,18 @@ public sealed record TrainerOptions
     public double? MaxGradientNorm { get; init; } = 1.0;
     /// <summary>Batches whose gradients are summed before one optimiser step.</summary>
     public int AccumulationSteps { get; init; } = 1;
+    /// <summary>
+    /// Steps whose metrics (loss, accuracy, gradient norm) are read back from the device together, in one
+    /// synchronisation; the first step of each epoch and the last are read at once. Progress displays update at this
+    /// rate. A step itself never waits for the device (fp16's overflow check excepted).
+    /// </summary>
+    public int MetricsInterval { get; init; } = 16;
     public int Seed { get; init; }
 
     public void Validate()
     {
         if (LearningRate <= 0) throw new ArgumentOutOfRangeException(nameof(LearningRate), "The learning rate must be positive.");
         if (AccumulationSteps < 1) throw new ArgumentOutOfRangeException(nameof(AccumulationSteps), "Accumulate over at least one batch.");
+        if (MetricsInterval < 1) throw new ArgumentOutOfRangeException(nameof(MetricsInterval), "Read metrics back at least every step (1).");
     }
 }

@@ -1,0 +1,58 @@
+using VisionLab.Augmentation;
+using VisionLab.Data;
+using VisionLab.Training;
+using static TorchSharp.torch;
+using DataLoader = VisionLab.Data.DataLoader;
+
+namespace VisionLab.Tests.Training;
+
+/// <summary>Issue 17: a training step does not wait for the device; the arithmetic is the one before.</summary>
+public sealed class TrainingStepTests
+{
+    static nn.Module<Tensor, Tensor> SmallNet() =>
+        nn.Sequential(nn.Conv2d(3, 8, 3), nn.BatchNorm2d(8), nn.ReLU(), nn.Conv2d(8, 8, 3, stride: 2), nn.BatchNorm2d(8), nn.ReLU(),
+            nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(8, 10));
+
+    sealed class Recorder : TrainingCallback
+    {
+        public List<StepMetrics> Steps { get; } = new();
+        public override void OnBatchEnd(Trainer trainer, StepMetrics step) => Steps.Add(step);
+    }
+
+    [Fact]
+    public void Steps_read_nothing_back_and_metrics_come_back_in_batches()
+    {
+        using var trainer = new Trainer(SmallNet(), new TrainerOptions { MetricsInterval = 4 }, device: CPU);
+        var record = new Recorder();
+        trainer.Callbacks.Add(record);
+        var data = FashionMnist.Load(train: true).Take(160);
+        var epoch = trainer.TrainEpoch(new DataLoader(data, GuidePipeline.Evaluate(data.Format), new DataLoaderOptions { BatchSize = 10 }));
+        // 16 steps: batch 0 alone (early feedback, the benchmark's warm-up mark), then 4 + 4 + 4 + 3 (the last at once).
+        Assert.Equal(5, trainer.HostReads);
+        Assert.Equal(Enumerable.Range(0, 16), record.Steps.Select(s => s.Batch));
+        Assert.All(record.Steps, s => Assert.True(double.IsFinite(s.Loss) && s.GradientNorm > 0 && s.Accuracy is >= 0 and <= 1, s.ToString()));
+        Assert.Equal(record.Steps.Average(s => s.Loss), epoch.TrainLoss, 5);
+    }
+
+    // Written by the trainer before issue 17 (commit 9a65907: libtorch's clip_grad_norm_, per-step read-backs) from the
+    // same seeds: one epoch of 6 steps with MixUp on half the batches and clipping at 0.5, every state-dict value (hex bits).
+    [Theory]
+    [InlineData(Precision.Float32, 1e-5)]
+    [InlineData(Precision.Float16, 1e-3)]
+    public void The_step_computes_what_it_computed_before(Precision precision, double tolerance)
+    {
+        manual_seed(0);
+        var model = SmallNet();
+        var data = FashionMnist.Load(train: true).Take(96);
+        var options = new TrainerOptions { Seed = 1, MaxGradientNorm = 0.5, Precision = precision, AllowReducedPrecisionOnCpu = true };
+        using var trainer = new Trainer(model, options, device: CPU);
+        trainer.TrainEpoch(new DataLoader(data, GuidePipeline.Train(data.Format), new DataLoaderOptions { BatchSize = 16, Seed = 1 }));
+        var ours = model.state_dict().Values.SelectMany(t => t.detach().cpu().to(ScalarType.Float32).data<float>().ToArray()).ToArray();
+        var name = precision == Precision.Float16 ? "fp16" : "fp32";
+        var before = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Fixtures", $"training-step-before-17-{name}.txt"))
+            .Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries).Select(h => BitConverter.Int32BitsToSingle(Convert.ToInt32(h, 16))).ToArray();
+        Assert.Equal(before.Length, ours.Length);
+        for (int i = 0; i < ours.Length; i++)
+            Assert.True(Math.Abs(ours[i] - before[i]) <= tolerance * Math.Max(1, Math.Abs(before[i])), $"value {i}: {ours[i]} now, {before[i]} before");
+    }
+}
