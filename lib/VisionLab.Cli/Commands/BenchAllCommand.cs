@@ -52,6 +52,21 @@ public static class BenchAllCommand
                     rows.Add(new("peak memory, training step, modern-cnn (MiB)", $"{Process.GetCurrentProcess().PeakWorkingSet64 / 1048576.0:F0}", $"{r.TheirPeakMiB.Max():F0}",
                         Process.GetCurrentProcess().PeakWorkingSet64 / 1048576.0 / r.TheirPeakMiB.Max(), "reported (lower is better)", null));
             }
+            // 1b. The host's cost of a step (issue 17): the same models at a negligible width, so the time is what the
+            // host spends issuing operations, as on a GPU; PyTorch uses AdamW's multi-tensor (foreach) path there.
+            foreach (var model in new[] { "modern-cnn-tiny", "vit-32-tiny" })
+            {
+                Status($"host cost of a training step: {model}");
+                var r = TrainStepRounds.Measure(model, 8, 40, roundCount, withPyTorch, cancellation);
+                double ours = BenchCommand.Median(r.Ours) / 8, theirs = withPyTorch ? BenchCommand.Median(r.Theirs) / 8 : double.NaN;
+                rows.Add(new($"host cost: training step, {model}, batch 8 (steps/s)", $"{ours:F0}", withPyTorch ? $"{theirs:F0} (foreach)" : "", withPyTorch ? ours / theirs : null,
+                    "≥ 1.0x PyTorch", withPyTorch ? ours / theirs >= 1.0 : null));
+                rows.Add(new($"host cost: operations per step, {model}", $"{r.HandlesPerStep:F0} tensor handles", r.TheirOperations is int o ? $"{o} aten ops" : "", null, "reported", null));
+            }
+            var optimizerCost = OptimizerStepCost.Measure("modern-cnn");
+            rows.Add(new($"operations per optimizer step (clip, AdamW, zero), modern-cnn, {optimizerCost.ParameterTensors} parameter tensors", $"{optimizerCost.Packed} packed",
+                $"{optimizerCost.PerTensor} per tensor (TorchSharp's AdamW)", (double)optimizerCost.Packed / optimizerCost.PerTensor, "independent of the tensor count", null));
+
             double growth = retained.Count > 1 ? (retained[^1] - retained[1]) / (double)retained[1] : 0;
             rows.Add(new("memory after a collection, round 2 → last (modern-cnn)", string.Join(" → ", (retained.Count > 1 ? retained.Skip(1) : retained).Select(b => $"{b / 1048576.0:F0}")) + " MiB", "", null,
                 "growth ≤ 5 %", retained.Count > 2 ? Math.Abs(growth) <= 0.05 : null));

@@ -32,18 +32,21 @@ public static class BenchCommand
         var rounds = SharedOptions.Rounds("Alternating rounds; the median is reported.");
         var compare = SharedOptions.ComparePyTorch("Also run the guide's PyTorch code (modern-cnn, vit-32) with the same settings, alternating rounds, and print the ratio.");
         var precision = SharedOptions.Precision("On CUDA, Float16 / BFloat16 make the PyTorch side use the guide's autocast and GradScaler.");
-        var command = new Command("train", "Images/s of the training step on 32x32 inputs, optionally side by side with PyTorch.") { model, batchSize, batches, rounds, compare, precision };
+        var tiny = new Option<bool>("--tiny") { Description = "The host-cost stand-in: the same layers and operations at a negligible width (ModernCNN's stem 4 channels, the ViT's dim 12; try --batch-size 8), so the host's work per step is timed, as a GPU sees it. PyTorch then uses AdamW's foreach path." };
+        var command = new Command("train", "Images/s of the training step on 32x32 inputs, optionally side by side with PyTorch.") { model, batchSize, batches, rounds, compare, precision, tiny };
         command.SetAction((parse, cancellation) =>
         {
-            string name = parse.GetValue(model)!;
+            string name = parse.GetValue(model)! + (parse.GetValue(tiny) ? "-tiny" : "");
             int size = parse.GetValue(batchSize), count = parse.GetValue(batches), roundCount = parse.GetValue(rounds);
             bool withPyTorch = parse.GetValue(compare);
-            if (withPyTorch && name is not ("modern-cnn" or "vit-32"))
+            if (withPyTorch && name is not ("modern-cnn" or "vit-32" or "modern-cnn-tiny" or "vit-32-tiny"))
                 throw new ArgumentException($"The PyTorch reference has the guide's models only: modern-cnn or vit-32, not {name}.");
+            if (name.EndsWith("-tiny", StringComparison.Ordinal) && name is not ("modern-cnn-tiny" or "vit-32-tiny"))
+                throw new ArgumentException($"--tiny narrows the guide's models only: modern-cnn or vit-32, not {parse.GetValue(model)}.");
             if (withPyTorch) PyTorchReference.EnsureInstalled(line => AnsiConsole.MarkupLine($"[grey]{Markup.Escape(line)}[/]"));
             AnsiConsole.MarkupLine($"{Markup.Escape(name)} training step, batch {size}, 32x32, {parse.GetValue(precision)}, {count + 1} batches per round (the first warms up); " +
                                    $"{Markup.Escape(TorchEnvironment.Describe().ToString())}; {Markup.Escape(NativeHeap.Status)}");
-            var (ours, theirs, referenceLine, _, _) = TrainStepRounds.Measure(name, size, count, roundCount, withPyTorch, cancellation, parse.GetValue(precision));
+            var (ours, theirs, referenceLine, _, _, handles, operations) = TrainStepRounds.Measure(name, size, count, roundCount, withPyTorch, cancellation, parse.GetValue(precision));
             var table = new Table().AddColumns("implementation", "images/s (median)", "rounds");
             table.AddRow("VisionLab (TorchSharp)", Median(ours).ToString("F0"), string.Join(", ", ours.Select(r => r.ToString("F0"))));
             if (withPyTorch)
@@ -52,6 +55,8 @@ public static class BenchCommand
                 table.AddRow("[bold]ratio (ours / PyTorch)[/]", $"[bold]{Median(ours) / Median(theirs):F2}[/]", "");
             }
             AnsiConsole.Write(table);
+            AnsiConsole.MarkupLine($"[grey]host work per step: {handles:F0} tensor handles created by the training thread (one per native operation that returns a tensor)" +
+                                   (operations is int o ? $"; PyTorch: {o} aten operations (its profiler, top level)" : "") + "[/]");
             if (withPyTorch) AnsiConsole.MarkupLine($"[grey]reference: {Markup.Escape(referenceLine)}[/]");
             return Task.FromResult(0);
         });

@@ -26,8 +26,9 @@ public static partial class PyTorchReference
         if (check != 0) throw new InvalidOperationException($"{Python} cannot import torch after installation: {message}");
     }
 
-    /// <summary>One measured round of the PyTorch training step: its images/s, the line it printed, its peak resident memory.</summary>
-    public static (double ImagesPerSecond, string Line, double? PeakMiB) TrainStep(string model, int batches, int batchSize,
+    /// <summary>One measured round of the PyTorch training step: its images/s, the line it printed, its peak resident memory,
+    /// and for the -tiny models the aten operations of one step.</summary>
+    public static (double ImagesPerSecond, string Line, double? PeakMiB, int? Operations) TrainStep(string model, int batches, int batchSize,
         VisionLab.Training.Precision precision = VisionLab.Training.Precision.Float32)
     {
         string mode = precision switch
@@ -42,8 +43,10 @@ public static partial class PyTorchReference
         var match = MedianPattern().Match(line);
         if (code != 0 || !match.Success) throw new InvalidOperationException($"The PyTorch reference failed (exit {code}):\n{output}");
         var peak = PeakPattern().Match(line);
+        var operations = OperationsPattern().Match(line);
         return (double.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture), line.Trim(),
-            peak.Success ? double.Parse(peak.Groups[1].Value, CultureInfo.InvariantCulture) : null);
+            peak.Success ? double.Parse(peak.Groups[1].Value, CultureInfo.InvariantCulture) : null,
+            operations.Success ? int.Parse(operations.Groups[1].Value, CultureInfo.InvariantCulture) : null);
     }
 
     /// <summary>One measured round of the guide's model in eager PyTorch inference: images/s per batch size.</summary>
@@ -70,6 +73,9 @@ public static partial class PyTorchReference
 
     [GeneratedRegex(@"peak RSS ([0-9.]+) MiB")]
     private static partial Regex PeakPattern();
+
+    [GeneratedRegex(@"aten ops per step ([0-9]+)")]
+    private static partial Regex OperationsPattern();
 
     /// <summary>One measured run of the guide's pipeline in torchvision: images/s with the given DataLoader workers.</summary>
     public static double Pipeline(int images, int workers)

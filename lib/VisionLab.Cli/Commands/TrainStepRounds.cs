@@ -1,3 +1,4 @@
+using TorchSharp;
 using VisionLab.Augmentation;
 using VisionLab.Data;
 using VisionLab.Models;
@@ -14,7 +15,19 @@ namespace VisionLab.Cli.Commands;
 /// </summary>
 public static class TrainStepRounds
 {
-    public sealed record Result(List<double> Ours, List<double> Theirs, string ReferenceLine, List<long> RetainedBytes, List<double> TheirPeakMiB);
+    /// <param name="HandlesPerStep">Tensor handles the training thread created per step: each native operation that
+    /// returns a tensor makes one (in-place operations make none), so it counts the host's work.</param>
+    public sealed record Result(List<double> Ours, List<double> Theirs, string ReferenceLine, List<long> RetainedBytes, List<double> TheirPeakMiB, double HandlesPerStep, int? TheirOperations);
+
+    /// <summary>The models the benchmark trains: the catalog's, and the host-cost stand-ins (the -tiny names).</summary>
+    public static nn.Module<Tensor, Tensor> CreateModel(string name) => name switch
+    {
+        // Same layers, tensors and operations as the guide's models at a negligible width: the step's time is the
+        // host's (issuing operations), as on a GPU where the kernels take microseconds.
+        "modern-cnn-tiny" => new ModernCNN(10, width: 4),
+        "vit-32-tiny" => new VisionTransformer(imgSize: 32, patchSize: 4, numClasses: 10, embedDim: 12, depth: 6, numHeads: 3),
+        _ => ModelCatalog.Create(name, 10),
+    };
 
     /// <param name="precision">Float32 everywhere (the default), or Float16/BFloat16 on CUDA, where the reference uses the guide's autocast.</param>
     public static Result Measure(string name, int batchSize, int batches, int rounds, bool withPyTorch, CancellationToken cancellationToken,
@@ -25,7 +38,7 @@ public static class TrainStepRounds
         random.NextBytes(pixels);
         var data = new InMemoryImageDataset(pixels, Enumerable.Range(0, batchSize * (batches + 1)).Select(i => i % 10).ToArray(), 3, 32, 32, Cifar10.Classes);
         manual_seed(0);
-        using var network = ModelCatalog.Create(name, 10);
+        using var network = CreateModel(name);
         using var trainer = new Trainer(network, new TrainerOptions { Precision = precision }, objective: new SupervisedObjective { MixProbability = 0 });
         var loader = new DataLoader(data, new ToTensor(), new DataLoaderOptions { BatchSize = batchSize, DropLast = true });
         var clock = new BatchClock();
@@ -35,10 +48,15 @@ public static class TrainStepRounds
         var retained = new List<long>();
         var theirPeaks = new List<double>();
         string referenceLine = "";
+        int? theirOperations = null;
+        var statistics = DisposeScopeManager.Statistics;   // this thread's: the loader's workers are not counted
+        long handles = 0;
         for (int round = 0; round < rounds; round++)
         {
             clock.Reset();
+            long before = statistics.CreatedInScopeCount + statistics.CreatedOutsideScopeCount;
             trainer.TrainEpoch(loader, cancellationToken);
+            handles += statistics.CreatedInScopeCount + statistics.CreatedOutsideScopeCount - before;
             ours.Add(batches * batchSize / clock.SinceFirstBatch.TotalSeconds);
             retained.Add(RetainedMemory.Measure());   // with NativeHeap's settings glibc keeps freed memory until trimmed
             if (!withPyTorch) continue;
@@ -46,8 +64,9 @@ public static class TrainStepRounds
             theirs.Add(reference.ImagesPerSecond);
             referenceLine = reference.Line;
             if (reference.PeakMiB is double peak) theirPeaks.Add(peak);
+            theirOperations = reference.Operations;
         }
-        return new Result(ours, theirs, referenceLine, retained, theirPeaks);
+        return new Result(ours, theirs, referenceLine, retained, theirPeaks, handles / (double)(rounds * (batches + 1)), theirOperations);
     }
 
     /// <summary>Time from the end of the first batch to the end of the last.</summary>

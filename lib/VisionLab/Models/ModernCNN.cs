@@ -33,28 +33,31 @@ public sealed class ModernCNN : Module<Tensor, Tensor>
     private readonly AdaptiveAvgPool2d avgpool;
     private readonly Module<Tensor, Tensor> fc;
 
-    public ModernCNN(long numClasses = 10, long inChannels = 3, CnnStem stem = CnnStem.ImageNet) : base(nameof(ModernCNN))
+    /// <param name="width">Channels of the stem (the guide's 64); the stages have 2x, 4x and 8x as many. Narrower
+    /// networks keep every layer and operation (the benchmark's host-cost stand-in uses 4).</param>
+    public ModernCNN(long numClasses = 10, long inChannels = 3, CnnStem stem = CnnStem.ImageNet, long width = 64) : base(nameof(ModernCNN))
     {
         if (numClasses < 0) throw new ArgumentOutOfRangeException(nameof(numClasses), "A classifier needs at least one class (0: no classifier).");
         if (inChannels < 1) throw new ArgumentOutOfRangeException(nameof(inChannels), "Images have at least one channel.");
+        if (width < 1) throw new ArgumentOutOfRangeException(nameof(width), "The stem needs at least one channel (the guide's is 64).");
         Stem = stem;
         InChannels = inChannels;
-        conv1 = stem == CnnStem.ImageNet ? Conv2d(inChannels, 64, 7, stride: 2, padding: 3) : Conv2d(inChannels, 64, 3, stride: 1, padding: 1);
-        bn1 = BatchNorm2d(64);
+        conv1 = stem == CnnStem.ImageNet ? Conv2d(inChannels, width, 7, stride: 2, padding: 3) : Conv2d(inChannels, width, 3, stride: 1, padding: 1);
+        bn1 = BatchNorm2d(width);
         relu = ReLU(inplace: true);
         maxpool = stem == CnnStem.ImageNet ? MaxPool2d(3, stride: 2, padding: 1) : Identity();
-        layer1 = MakeLayer(64, 128, 2);
-        layer2 = MakeLayer(128, 256, 2, stride: 2);
-        layer3 = MakeLayer(256, 512, 2, stride: 2);
+        layer1 = MakeLayer(width, 2 * width, 2);
+        layer2 = MakeLayer(2 * width, 4 * width, 2, stride: 2);
+        layer3 = MakeLayer(4 * width, 8 * width, 2, stride: 2);
         avgpool = AdaptiveAvgPool2d(new long[] { 1, 1 });
         // No classes: the guide's SimCLR sets fc = Identity, so the network returns its 512 pooled features.
-        fc = numClasses == 0 ? Identity() : Linear(FeatureCount, numClasses);
+        fc = numClasses == 0 ? Identity() : Linear(8 * width, numClasses);
         RegisterComponents();
         InitializeWeights();
         TensorCountCorrection.ForgetParameterDuplicates(this);
     }
 
-    /// <summary>Width of the pooled features the classifier reads (what an encoder without classifier returns).</summary>
+    /// <summary>Width of the pooled features the classifier reads (what an encoder without classifier returns) at the guide's width.</summary>
     public const long FeatureCount = 512;
 
     public CnnStem Stem { get; }

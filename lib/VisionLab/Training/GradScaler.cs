@@ -32,7 +32,14 @@ public sealed class GradScaler(bool enabled, double initialScale = 65536.0, doub
     /// ModernCNN CPU step. A finite gradient whose sum overflows fp32 also counts as non-finite.
     /// </remarks>
     /// <returns>Whether it read a flag back from the device (only when enabled: fp32 and bf16 steps never synchronise here).</returns>
-    public bool Unscale(IEnumerable<Parameter> parameters)
+    public bool Unscale(IReadOnlyList<Parameter> parameters)
+    {
+        using var scope = NewDisposeScope();   // frees the gradient handles
+        return Unscale(parameters.Select(p => p.grad).OfType<Tensor>().ToList());
+    }
+
+    /// <summary>The same on gradient tensors, e.g. the flat buffers of packed parameters.</summary>
+    public bool Unscale(IReadOnlyList<Tensor> gradients)
     {
         FoundInfinite = false;
         // Disabled (fp32, bf16), nothing is scaled and nothing is checked: a non-finite gradient shows as a non-finite
@@ -40,10 +47,10 @@ public sealed class GradScaler(bool enabled, double initialScale = 65536.0, doub
         if (!Enabled) return false;
         using var scope = NewDisposeScope();
         var sums = new List<Tensor>();
-        foreach (var p in parameters)
+        using Scalar inverse = 1.0 / Scale;
+        foreach (var grad in gradients)
         {
-            if (p.grad is not { } grad) continue;
-            if (Enabled) grad.mul_(1.0 / Scale);
+            grad.mul_(inverse);
             sums.Add(grad.sum(type: ScalarType.Float32));
         }
         if (sums.Count == 0) return false;

@@ -4,10 +4,15 @@ using static TorchSharp.torch;
 namespace VisionLab.Training;
 
 /// <summary>
-/// Global gradient-norm clipping that stays on the device: libtorch's clip_grad_norm_ arithmetic (the norm of the
-/// per-tensor 2-norms, coefficient max / (norm + 1e-6) clamped to 1, gradients scaled in place), but the norm is
-/// returned as a 0-dim tensor instead of being read back, so a training step needs no host synchronisation.
+/// Global gradient-norm clipping that stays on the device: clip_grad_norm_'s rule (one 2-norm over all gradients,
+/// coefficient max / (norm + 1e-6) clamped to 1, gradients scaled in place), but the norm is returned as a 0-dim
+/// tensor instead of being read back, so a training step needs no host synchronisation.
 /// </summary>
+/// <remarks>
+/// The norm is the square root of a double-precision sum of squares. libtorch's float <c>norm()</c> loses digits on
+/// large tensors: over ModernCNN's 11 million gradients packed in one buffer it was 0.17 % off (43.685 against
+/// 43.7577), and per tensor, as clip_grad_norm_ takes it, 7e-6.
+/// </remarks>
 public static class GradientClipping
 {
     /// <param name="maxNorm">The limit; null only measures the norm (the gradients are left as they are).</param>
@@ -15,13 +20,22 @@ public static class GradientClipping
     public static Tensor ClipByTotalNorm(IReadOnlyList<Parameter> parameters, double? maxNorm)
     {
         using var scope = NewDisposeScope();
-        using var noGrad = no_grad();
         var grads = parameters.Select(p => p.grad).Where(g => g is not null).Select(g => g!).ToList();
+        return ClipByTotalNorm(grads, maxNorm).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>The same on gradient tensors, e.g. the flat buffers of packed parameters (a few operations in all).</summary>
+    public static Tensor ClipByTotalNorm(IReadOnlyList<Tensor> grads, double? maxNorm)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
         if (grads.Count == 0) return tensor(float.NaN).MoveToOuterDisposeScope();
-        var total = stack(grads.Select(g => g.norm()).ToArray()).norm();   // p = 2 (norm(2) would be a dimension)
+        var total = stack(grads.Select(g => g.square().sum(type: ScalarType.Float64)).ToArray()).sum().sqrt();
         if (maxNorm is double max)
         {
-            var coefficient = (max / (total + 1e-6)).clamp_max(1.0);
+            // Scalars held to the end: TorchSharp 0.107 can free an implicit one mid-call (README, Known problems).
+            using TorchSharp.Scalar epsilon = 1e-6, limit = max, one = 1.0;
+            var coefficient = total.add(epsilon, one).reciprocal_().mul_(limit).clamp_max_(one);
             foreach (var g in grads) g.mul_(coefficient);
         }
         return total.to(ScalarType.Float32).MoveToOuterDisposeScope();

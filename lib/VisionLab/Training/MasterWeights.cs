@@ -30,24 +30,43 @@ public sealed class MasterWeights : IDisposable
     /// <summary>The fp32 parameters the optimizer updates.</summary>
     public List<Parameter> Masters { get; }
 
+    /// <summary>
+    /// Packs the model's parameters as the optimizer packed the masters (<see cref="FlatParameterGroup"/>), so that
+    /// the copies below are one operation per group. Call once, after the optimizer has packed the masters.
+    /// </summary>
+    public void Pack(IReadOnlyList<FlatParameterGroup> masterGroups)
+    {
+        if (_packed.Count > 0) throw new InvalidOperationException("The master weights are already packed.");
+        var index = Masters.Select((m, i) => (m, i)).ToDictionary(x => x.m.Handle, x => x.i);
+        foreach (var group in masterGroups)
+            _packed.Add((group, new FlatParameterGroup(group.Parameters.Select(m => _model[index[m.Handle]]).ToList())));
+    }
+
+    readonly List<(FlatParameterGroup Master, FlatParameterGroup Model)> _packed = new();
+
     /// <summary>Moves the model's (reduced-precision, still scaled) gradients to the masters as fp32, and clears them.</summary>
     public void GradientsToMasters()
     {
-        for (int i = 0; i < _model.Count; i++)
+        ThrowIfNotPacked();
+        using var noGrad = no_grad();
+        foreach (var (master, model) in _packed)
         {
-            using var grad = _model[i].grad;
-            if (grad is null) continue;
-            using var converted = grad.to(ScalarType.Float32);
-            Masters[i].grad = converted; // the parameter keeps its own reference
+            master.Gradients.copy_(model.Gradients);
+            model.ZeroGradients();
         }
-        foreach (var p in _model) p.grad = null;
     }
 
     /// <summary>Copies the updated masters into the model, rounding to the compute type.</summary>
     public void MastersToModel()
     {
+        ThrowIfNotPacked();
         using var noGrad = no_grad();
-        for (int i = 0; i < _model.Count; i++) _model[i].copy_(Masters[i]);
+        foreach (var (master, model) in _packed) model.Values.copy_(master.Values);
+    }
+
+    void ThrowIfNotPacked()
+    {
+        if (_packed.Count == 0) throw new InvalidOperationException("Pack the master weights with the optimizer's groups first (MasterWeights.Pack).");
     }
 
     public void Save(BinaryWriter writer)
@@ -79,6 +98,7 @@ public sealed class MasterWeights : IDisposable
 
     public void Dispose()
     {
+        foreach (var (_, model) in _packed) model.Dispose();
         foreach (var m in Masters) m.Dispose();
     }
 }

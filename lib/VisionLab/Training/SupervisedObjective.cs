@@ -1,3 +1,4 @@
+using TorchSharp;
 using VisionLab.Augmentation;
 using static TorchSharp.torch;
 
@@ -38,10 +39,12 @@ public sealed class SupervisedObjective : ITrainingObjective
         var loss = mixed is null ? Criterion(outputs, targets) : mixed.Loss(Criterion, outputs);
         using var noGrad = no_grad();
         using var predicted = outputs.argmax(1);
-        var correct = mixed is null
-            ? predicted.eq(targets).sum(type: ScalarType.Float32)
-            : predicted.eq(mixed.TargetsA).sum(type: ScalarType.Float32).mul_(mixed.Lambda).add_(predicted.eq(mixed.TargetsB).sum(type: ScalarType.Float32).mul_(1 - mixed.Lambda));
-        return new ObjectiveOutput(loss, correct, mixed is not null);
+        // In double on the device, the arithmetic the host did (λ-weighted counts), so the numbers read back are the same.
+        if (mixed is null) return new ObjectiveOutput(loss, predicted.eq(targets).sum(type: ScalarType.Float64), false);
+        using Scalar lambda = mixed.Lambda, rest = 1 - mixed.Lambda;   // held: TorchSharp can free an implicit Scalar mid-call
+        var correct = predicted.eq(mixed.TargetsA).sum(type: ScalarType.Float64).mul_(lambda)
+            .add_(predicted.eq(mixed.TargetsB).sum(type: ScalarType.Float64).mul_(rest));
+        return new ObjectiveOutput(loss, correct, true);
     }
 
     public override string ToString() => $"SupervisedObjective(label smoothing {LabelSmoothing}, mixing {MixProbability:P0} of batches with {Mix})";

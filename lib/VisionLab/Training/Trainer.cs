@@ -36,7 +36,8 @@ public sealed class Trainer : IDisposable
         if (Precision is Precision.Float16 or Precision.BFloat16)
             _masters = new MasterWeights(Model, Precision == Precision.Float16 ? ScalarType.Float16 : ScalarType.BFloat16);
         _parameters = _masters?.Masters ?? Model.parameters().ToList();
-        Optimizer = CreateOptimizer();
+        _step = new MultiTensorAdamW(CreateOptimizer());   // packs the parameters: a few kernels per step, not several per tensor
+        _masters?.Pack(_step.Groups);
         Scheduler = new CosineAnnealingWarmRestarts(Optimizer, Options.RestartPeriod, Options.RestartMultiplier, Options.MinimumLearningRate);
         Scaler = new GradScaler(enabled: Precision == Precision.Float16);
         Objective = objective ?? new SupervisedObjective();
@@ -47,7 +48,9 @@ public sealed class Trainer : IDisposable
     public ITrainingObjective Objective { get; }
     public TrainerOptions Options { get; }
     public Device Device { get; }
-    public AdamW Optimizer { get; }
+    /// <summary>TorchSharp's AdamW: its param groups hold the options and learning rates; its state is what checkpoints save.</summary>
+    public AdamW Optimizer => _step.Optimizer;
+    readonly MultiTensorAdamW _step;
     public CosineAnnealingWarmRestarts Scheduler { get; }
     public GradScaler Scaler { get; }
     /// <summary>The precision this run uses, after resolving Auto for the device.</summary>
@@ -135,7 +138,7 @@ public sealed class Trainer : IDisposable
         int epoch = Epoch, batches = loader.BatchCount, accumulation = Options.AccumulationSteps;
         Callbacks.ForEach(c => c.OnEpochStart(this, epoch, batches));
         Model.train();
-        Optimizer.zero_grad();
+        _step.ZeroGradients();
         var clock = Stopwatch.StartNew();
         var totals = new EpochTotals();
         var pending = new List<PendingStep>();
@@ -159,12 +162,12 @@ public sealed class Trainer : IDisposable
                 if (stepNow)
                 {
                     _masters?.GradientsToMasters();
-                    if (Scaler.Unscale(_parameters)) HostReads++;   // fp16 only: the overflow check decides the step
-                    norm = GradientClipping.ClipByTotalNorm(_parameters, Options.MaxGradientNorm);
-                    skipped = !Scaler.Step(() => Optimizer.step());
+                    if (Scaler.Unscale(_step.Gradients)) HostReads++;   // fp16 only: the overflow check decides the step
+                    norm = GradientClipping.ClipByTotalNorm(_step.Gradients, Options.MaxGradientNorm);
+                    skipped = !Scaler.Step(_step.Step);
                     if (!skipped) _masters?.MastersToModel();
                     Scaler.Update();
-                    Optimizer.zero_grad();
+                    _step.ZeroGradients();
                     if (Options.ScheduleStepping == ScheduleStepping.PerBatch) Scheduler.Step(epoch + (batchIndex + 1.0) / batches);
                 }
                 pending.Add(new PendingStep(batchIndex, batch.Count, loss.detach().MoveToOuterDisposeScope(), batchCorrect.detach().MoveToOuterDisposeScope(),
@@ -207,12 +210,12 @@ public sealed class Trainer : IDisposable
     void ReadBack(List<PendingStep> pending, EpochTotals totals, int epoch, int batches, Stopwatch sinceRead)
     {
         if (pending.Count == 0) return;
-        float[] values;
+        double[] values;
         using (var scope = NewDisposeScope())
         {
-            var nan = tensor(float.NaN, device: Device);
-            var all = stack(pending.SelectMany(p => new[] { p.Loss.to(ScalarType.Float32), p.Correct.to(ScalarType.Float32), p.Norm ?? nan }).ToArray());
-            values = all.cpu().data<float>().ToArray();
+            var nan = tensor(double.NaN, device: Device);
+            var all = stack(pending.SelectMany(p => new[] { p.Loss, p.Correct, p.Norm ?? nan }.Select(t => t.to(ScalarType.Float64))).ToArray());
+            values = all.cpu().data<double>().ToArray();
             HostReads++;
         }
         double imagesPerSecond = pending.Sum(p => p.Count) / Math.Max(sinceRead.Elapsed.TotalSeconds, 1e-9);
@@ -290,7 +293,7 @@ public sealed class Trainer : IDisposable
     public void Dispose()
     {
         Objective.Dispose();
-        Optimizer.Dispose();
+        _step.Dispose();
         _masters?.Dispose();
     }
 }

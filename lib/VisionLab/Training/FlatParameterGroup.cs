@@ -1,0 +1,71 @@
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace VisionLab.Training;
+
+/// <summary>
+/// Parameters packed into one contiguous buffer, with their gradients in a second one: each parameter (and its
+/// <c>.grad</c>) becomes a view of its slice, so the module, its state dict and autograd work as before, while an
+/// optimizer, clipping or a precision copy can treat the whole group with a few operations instead of several per
+/// tensor (what PyTorch's multi-tensor <c>foreach</c> kernels achieve on CUDA).
+/// </summary>
+/// <remarks>
+/// Gradients accumulate in place into the views (autograd adds to an existing <c>.grad</c>), so they must be cleared
+/// with <see cref="ZeroGradients"/>, never set to null. Moving the module to another device or dtype afterwards
+/// replaces its tensors and unpacks it; the trainer packs after it has placed the model.
+/// </remarks>
+public sealed class FlatParameterGroup : IDisposable
+{
+    readonly long[] _offsets;
+
+    public FlatParameterGroup(IReadOnlyList<Parameter> parameters)
+    {
+        if (parameters.Count == 0) throw new ArgumentException("A parameter group needs at least one parameter.", nameof(parameters));
+        var (dtype, device) = (parameters[0].dtype, parameters[0].device);
+        if (parameters.Any(p => p.dtype != dtype || p.device.ToString() != device.ToString()))
+            throw new ArgumentException("Parameters packed together must share one dtype and device.", nameof(parameters));
+        Parameters = parameters;
+        _offsets = new long[parameters.Count + 1];
+        for (int i = 0; i < parameters.Count; i++) _offsets[i + 1] = _offsets[i] + parameters[i].numel();
+        Values = empty(_offsets[^1], dtype, device);
+        Gradients = zeros(_offsets[^1], dtype, device);
+        using var noGrad = no_grad();
+        for (int i = 0; i < parameters.Count; i++)
+        {
+            var p = parameters[i];
+            using var values = Slice(Values, i);
+            using (var old = p.grad) if (old is not null) Slice(Gradients, i).copy_(old).Dispose();
+            values.copy_(p);
+            p.set_(values);
+            using var gradient = Slice(Gradients, i);
+            p.grad = gradient;
+        }
+    }
+
+    public IReadOnlyList<Parameter> Parameters { get; }
+
+    /// <summary>All values, in the parameters' order (each parameter is a view of its slice).</summary>
+    public Tensor Values { get; }
+
+    /// <summary>All gradients, laid out as <see cref="Values"/>.</summary>
+    public Tensor Gradients { get; }
+
+    public long ElementCount => _offsets[^1];
+
+    /// <summary>A buffer with the group's layout (optimizer state), and each parameter's slice of it as a view.</summary>
+    public (Tensor Buffer, Tensor[] Views) NewBuffer(ScalarType? dtype = null)
+    {
+        var buffer = zeros(ElementCount, dtype ?? Values.dtype, Values.device);
+        return (buffer, Enumerable.Range(0, Parameters.Count).Select(i => Slice(buffer, i)).ToArray());
+    }
+
+    public void ZeroGradients() => Gradients.zero_();
+
+    Tensor Slice(Tensor buffer, int i) => buffer.narrow(0, _offsets[i], _offsets[i + 1] - _offsets[i]).view(Parameters[i].shape);
+
+    public void Dispose()
+    {
+        Values.Dispose();
+        Gradients.Dispose();
+    }
+}
