@@ -28,7 +28,18 @@ internal static class PyBridge
         }
     }
 
-    public static void SavePy(nn.Module module, Stream stream) => Call("PyBridgeModuleExtensions", "save_py", module, stream, null, true);
+    /// <remarks>
+    /// PyBridge 1.4.4 writes each tensor's own bytes but records its offset into its storage, so a parameter that is a
+    /// view into a larger buffer (the trainer packs parameters that way) made a .pt that PyTorch refuses ("Trying to
+    /// resize storage that is not resizable"). Each tensor is written from a compact copy.
+    /// </remarks>
+    public static void SavePy(nn.Module module, Stream stream)
+    {
+        using var scope = NewDisposeScope();
+        var compact = new Dictionary<string, Tensor>();
+        foreach (var (name, value) in module.state_dict()) compact.Add(name, value.detach().clone());
+        Call("PyTorchPickler", "PickleStateDict", stream, compact, true);
+    }
 
     public static void SaveSafetensors(nn.Module module, Stream stream) => Call("PyBridgeModuleExtensions", "save_safetensors", module, stream, null, true);
 
