@@ -45,7 +45,8 @@ public static class BenchCommand
                 throw new ArgumentException($"--tiny narrows the guide's models only: modern-cnn or vit-32, not {parse.GetValue(model)}.");
             if (withPyTorch) PyTorchReference.EnsureInstalled(line => AnsiConsole.MarkupLine($"[grey]{Markup.Escape(line)}[/]"));
             AnsiConsole.MarkupLine($"{Markup.Escape(name)} training step, batch {size}, 32x32, {parse.GetValue(precision)}, {count + 1} batches per round (the first warms up); " +
-                                   $"{Markup.Escape(TorchEnvironment.Describe().ToString())}; {Markup.Escape(NativeHeap.Status)}");
+                                   $"{Markup.Escape(TorchEnvironment.Describe().ToString())}; {Markup.Escape(NativeHeap.Status)}" +
+                                   (parse.GetValue(tiny) ? "; host-cost stand-in: one libtorch thread on both sides" : ""));
             var (ours, theirs, referenceLine, _, _, handles, operations) = TrainStepRounds.Measure(name, size, count, roundCount, withPyTorch, cancellation, parse.GetValue(precision));
             var table = new Table().AddColumns("implementation", "images/s (median)", "rounds");
             table.AddRow("VisionLab (TorchSharp)", Median(ours).ToString("F0"), string.Join(", ", ours.Select(r => r.ToString("F0"))));

@@ -62,9 +62,11 @@ public static partial class PyTorchReference
         return rates;
     }
 
+    /// <summary>Runs the reference with this process's libtorch thread count (the scripts read VISIONLAB_THREADS), so both sides use the same threads.</summary>
     static (int ExitCode, string Output) Run(string file, string[] arguments, TimeSpan timeout, Action<string>? log)
     {
-        var (code, lines) = VisionLab.Core.ChildProcess.Run(file, arguments, timeout, log);
+        var threads = new Dictionary<string, string> { ["VISIONLAB_THREADS"] = TorchSharp.torch.get_num_threads().ToString(CultureInfo.InvariantCulture) };
+        var (code, lines) = VisionLab.Core.ChildProcess.Run(file, arguments, timeout, log, environment: threads);
         return (code, string.Concat(lines.Select(l => l + Environment.NewLine)));
     }
 

@@ -30,8 +30,26 @@ public static class TrainStepRounds
     };
 
     /// <param name="precision">Float32 everywhere (the default), or Float16/BFloat16 on CUDA, where the reference uses the guide's autocast.</param>
+    /// <remarks>
+    /// The host-cost stand-ins (-tiny) run with one libtorch thread on both sides: on a GPU one host thread issues the
+    /// operations and the CPU's intra-op threads take no part, and with 2 cores their wake-ups decided the timing.
+    /// </remarks>
     public static Result Measure(string name, int batchSize, int batches, int rounds, bool withPyTorch, CancellationToken cancellationToken,
         Precision precision = Precision.Float32)
+    {
+        int threads = get_num_threads();
+        if (name.EndsWith("-tiny", StringComparison.Ordinal)) set_num_threads(1);
+        try
+        {
+            return MeasureRounds(name, batchSize, batches, rounds, withPyTorch, cancellationToken, precision);
+        }
+        finally
+        {
+            set_num_threads(threads);
+        }
+    }
+
+    static Result MeasureRounds(string name, int batchSize, int batches, int rounds, bool withPyTorch, CancellationToken cancellationToken, Precision precision)
     {
         var random = new Random(0);
         var pixels = new byte[batchSize * (batches + 1) * 3 * 32 * 32];

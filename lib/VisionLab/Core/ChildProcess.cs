@@ -12,11 +12,13 @@ public static class ChildProcess
     /// Waits for the program to exit. Past <paramref name="timeout"/> it is killed (with its children) and a
     /// <see cref="TimeoutException"/> thrown; on cancellation it is killed and the cancellation thrown.
     /// </summary>
+    /// <param name="environment">Variables set for the child on top of this process's.</param>
     public static (int ExitCode, IReadOnlyList<string> Lines) Run(string file, IEnumerable<string> arguments, TimeSpan? timeout = null,
-        Action<string>? log = null, CancellationToken cancellationToken = default)
+        Action<string>? log = null, CancellationToken cancellationToken = default, IReadOnlyDictionary<string, string>? environment = null)
     {
         var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var argument in arguments) start.ArgumentList.Add(argument);
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>()) start.Environment[name] = value;
         using var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {file}.");
         var lines = new List<string>();
         void Collect(object _, DataReceivedEventArgs e)
