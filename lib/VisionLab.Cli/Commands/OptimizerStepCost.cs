@@ -23,10 +23,7 @@ public static class OptimizerStepCost
             var step = prepare(network);
             using (var scope = NewDisposeScope())
                 nn.functional.cross_entropy(network.call(rand(2, 3, 32, 32)), tensor(new long[] { 0, 1 })).backward();
-            var statistics = DisposeScopeManager.Statistics;
-            long before = statistics.CreatedInScopeCount + statistics.CreatedOutsideScopeCount;
-            step();
-            return statistics.CreatedInScopeCount + statistics.CreatedOutsideScopeCount - before;
+            return VisionLab.Core.TensorHandles.CreatedBy(step);
         }
         static AdamW NewAdamW(nn.Module network) => optim.AdamW(network.parameters(), lr: 3e-4, weight_decay: 0.05);
 

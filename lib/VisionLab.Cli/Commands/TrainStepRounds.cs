@@ -1,5 +1,6 @@
 using TorchSharp;
 using VisionLab.Augmentation;
+using VisionLab.Core;
 using VisionLab.Data;
 using VisionLab.Models;
 using VisionLab.Training;
@@ -67,14 +68,11 @@ public static class TrainStepRounds
         var theirPeaks = new List<double>();
         string referenceLine = "";
         int? theirOperations = null;
-        var statistics = DisposeScopeManager.Statistics;   // this thread's: the loader's workers are not counted
-        long handles = 0;
+        long handles = 0;   // this thread's: the loader's workers are not counted
         for (int round = 0; round < rounds; round++)
         {
             clock.Reset();
-            long before = statistics.CreatedInScopeCount + statistics.CreatedOutsideScopeCount;
-            trainer.TrainEpoch(loader, cancellationToken);
-            handles += statistics.CreatedInScopeCount + statistics.CreatedOutsideScopeCount - before;
+            handles += TensorHandles.CreatedBy(() => trainer.TrainEpoch(loader, cancellationToken));
             ours.Add(batches * batchSize / clock.SinceFirstBatch.TotalSeconds);
             retained.Add(RetainedMemory.Measure());   // with NativeHeap's settings glibc keeps freed memory until trimmed
             if (!withPyTorch) continue;

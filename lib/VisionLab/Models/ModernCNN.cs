@@ -42,6 +42,7 @@ public sealed class ModernCNN : Module<Tensor, Tensor>
         if (width < 1) throw new ArgumentOutOfRangeException(nameof(width), "The stem needs at least one channel (the guide's is 64).");
         Stem = stem;
         InChannels = inChannels;
+        Width = width;
         conv1 = stem == CnnStem.ImageNet ? Conv2d(inChannels, width, 7, stride: 2, padding: 3) : Conv2d(inChannels, width, 3, stride: 1, padding: 1);
         bn1 = BatchNorm2d(width);
         relu = ReLU(inplace: true);
@@ -50,8 +51,8 @@ public sealed class ModernCNN : Module<Tensor, Tensor>
         layer2 = MakeLayer(2 * width, 4 * width, 2, stride: 2);
         layer3 = MakeLayer(4 * width, 8 * width, 2, stride: 2);
         avgpool = AdaptiveAvgPool2d(new long[] { 1, 1 });
-        // No classes: the guide's SimCLR sets fc = Identity, so the network returns its 512 pooled features.
-        fc = numClasses == 0 ? Identity() : Linear(8 * width, numClasses);
+        // No classes: the guide's SimCLR sets fc = Identity, so the network returns its pooled features.
+        fc = numClasses == 0 ? Identity() : Linear(Features, numClasses);
         RegisterComponents();
         InitializeWeights();
         TensorCountCorrection.ForgetParameterDuplicates(this);
@@ -59,6 +60,12 @@ public sealed class ModernCNN : Module<Tensor, Tensor>
 
     /// <summary>Width of the pooled features the classifier reads (what an encoder without classifier returns) at the guide's width.</summary>
     public const long FeatureCount = 512;
+
+    /// <summary>Channels of the stem (the guide's 64).</summary>
+    public long Width { get; }
+
+    /// <summary>Width of this network's pooled features: 8 x <see cref="Width"/> (<see cref="FeatureCount"/> at the guide's width).</summary>
+    public long Features => 8 * Width;
 
     public CnnStem Stem { get; }
     public long InChannels { get; }

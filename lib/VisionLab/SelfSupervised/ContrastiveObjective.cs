@@ -1,3 +1,4 @@
+using TorchSharp;
 using VisionLab.Augmentation;
 using VisionLab.Training;
 using static TorchSharp.torch;
@@ -24,7 +25,8 @@ public sealed class ContrastiveObjective : ITrainingObjective
         var z = forward(TwoViews.Flatten(inputs));
         var halves = z.chunk(2);
         var loss = NtXent.Loss(halves[0], halves[1], Temperature);
-        var correct = NtXent.PositivesRankedFirstOnDevice(halves[0], halves[1], Temperature).to(ScalarType.Float32).div_(2.0);
+        using Scalar two = 2.0;   // held: TorchSharp can free an implicit Scalar mid-call (README, Known problems)
+        var correct = NtXent.PositivesRankedFirstOnDevice(halves[0], halves[1], Temperature).to(ScalarType.Float64).div_(two);
         return new ObjectiveOutput(loss, correct, Mixed: false);
     }
 

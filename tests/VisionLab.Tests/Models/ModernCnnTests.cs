@@ -20,6 +20,26 @@ public sealed class ModernCnnTests
         Assert.Equal(Golden.GetProperty("parameters").GetInt64(), ModelSummary.ParameterCount(model));
     }
 
+    /// <summary>The benchmark's host-cost stand-in: the same names (so the same layers and operations), every width 1/16.</summary>
+    [Fact]
+    public void A_narrow_network_keeps_every_layer_at_a_fraction_of_the_width()
+    {
+        using var guide = new ModernCNN(10);
+        using var narrow = new ModernCNN(10, width: 4);
+        var (wide, small) = (guide.state_dict(), narrow.state_dict());
+        Assert.Equal(wide.Keys, small.Keys);
+        Assert.Equal(new long[] { 4, 3, 7, 7 }, small["conv1.weight"].shape);
+        Assert.Equal(new long[] { 10, 32 }, small["fc.weight"].shape);
+        Assert.Equal((64L, 512L, 32L), (guide.Width, guide.Features, narrow.Features));
+        using var encoder = new ModernCNN(0, width: 4);
+        encoder.eval();
+        using var noGrad = no_grad();
+        using var input = rand(2, 3, 32, 32);
+        using var features = encoder.call(input);
+        Assert.Equal(new long[] { 2, 32 }, features.shape);
+        Assert.Throws<ArgumentOutOfRangeException>(() => new ModernCNN(10, width: 0));
+    }
+
     [Fact]
     public void State_dict_names_and_shapes_match_PyTorch_one_to_one()
     {

@@ -58,15 +58,6 @@ public sealed class MultiTensorAdamWTests
         Assert.NotEqual(Values(Stack(3, seed: 5)), actual);   // the weights did move
     }
 
-    /// <summary>Tensor handles a step creates on this thread (each native op that returns a tensor makes one).</summary>
-    static long HandlesCreatedBy(Action step)
-    {
-        var statistics = DisposeScopeManager.Statistics;
-        long before = statistics.CreatedInScopeCount + statistics.CreatedOutsideScopeCount;
-        step();
-        return statistics.CreatedInScopeCount + statistics.CreatedOutsideScopeCount - before;
-    }
-
     [Fact]
     public void A_step_does_the_same_work_for_4_or_40_parameter_tensors()
     {
@@ -75,7 +66,7 @@ public sealed class MultiTensorAdamWTests
             var model = Stack(layers, seed: 1);
             using var multi = new MultiTensorAdamW(NewAdamW(model));
             Backward(model, 0);
-            return HandlesCreatedBy(() =>
+            return TensorHandles.CreatedBy(() =>
             {
                 using var norm = GradientClipping.ClipByTotalNorm(multi.Gradients, 1.0);
                 multi.Step();
@@ -87,7 +78,7 @@ public sealed class MultiTensorAdamWTests
             var model = Stack(layers, seed: 1);
             using var plain = NewAdamW(model);
             Backward(model, 0);
-            return HandlesCreatedBy(() =>
+            return TensorHandles.CreatedBy(() =>
             {
                 using var norm = GradientClipping.ClipByTotalNorm(model.parameters().ToList(), 1.0);
                 plain.step();
