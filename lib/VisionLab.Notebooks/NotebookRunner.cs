@@ -14,6 +14,8 @@ public sealed record NotebookRunOptions
 {
     /// <summary>Value for VISIONLAB_PROFILE while the notebook runs (smoke, default, full); null keeps the environment's.</summary>
     public string? Profile { get; init; }
+    /// <summary>Value for VISIONLAB_SEED while the notebook runs (the seed its training starts from); null keeps the environment's.</summary>
+    public int? Seed { get; init; }
     /// <summary>The whole notebook must finish within this time.</summary>
     public TimeSpan Timeout { get; init; } = TimeSpan.FromMinutes(10);
     public IProgress<CellProgress>? Progress { get; init; }
@@ -37,6 +39,7 @@ public static partial class NotebookRunner
         await OneAtATime.WaitAsync(cancellationToken);
         var previousDirectory = Environment.CurrentDirectory;
         var previousProfile = Environment.GetEnvironmentVariable("VISIONLAB_PROFILE");
+        var previousSeed = Environment.GetEnvironmentVariable("VISIONLAB_SEED");
         var clock = Stopwatch.StartNew();
         var cells = new List<CellResult>();
         string? failure = null;
@@ -46,6 +49,7 @@ public static partial class NotebookRunner
         {
             Environment.CurrentDirectory = Path.GetDirectoryName(path)!;
             if (options.Profile is not null) Environment.SetEnvironmentVariable("VISIONLAB_PROFILE", options.Profile);
+            if (options.Seed is int seed) Environment.SetEnvironmentVariable("VISIONLAB_SEED", seed.ToString(System.Globalization.CultureInfo.InvariantCulture));
             using var kernel = CreateKernel();
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             timeout.CancelAfter(options.Timeout);
@@ -70,6 +74,7 @@ public static partial class NotebookRunner
         {
             Environment.CurrentDirectory = previousDirectory;
             Environment.SetEnvironmentVariable("VISIONLAB_PROFILE", previousProfile);
+            Environment.SetEnvironmentVariable("VISIONLAB_SEED", previousSeed);
             OneAtATime.Release();
         }
         var checks = FindChecks(cells);

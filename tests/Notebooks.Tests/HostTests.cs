@@ -34,6 +34,24 @@ public sealed class HostTests
     }
 
     [Fact]
+    public async Task The_run_seed_reaches_the_notebook_and_a_value_without_a_floor_is_shown_not_counted()
+    {
+        using var scratch = new Repository.ScratchFolder();
+        var path = scratch.Write("seeded.ipynb", TestNotebooks.Make([
+            TestNotebooks.Bootstrap,
+            """
+            new VisionLab.Interactive.NotebookChecks("scratch").Equal("the run seed", 7, VisionLab.Core.RunSeed.Current)
+                .AtLeast("accuracy", 0.21, VisionLab.Core.RunProfiles.Choose<double?>(VisionLab.Core.RunProfiles.Current, null, 0.9, 0.9)).Verify()
+            """]));
+        var before = Environment.GetEnvironmentVariable("VISIONLAB_SEED");
+        var result = await NotebookRunner.RunAsync(path, new NotebookRunOptions { Profile = "smoke", Seed = 7, Timeout = TimeSpan.FromMinutes(3) },
+            TestContext.Current.CancellationToken);
+        Assert.Empty(NotebookAssertions.Problems(result));
+        Assert.Equal(new ChecksSummary("scratch", 2, 0), result.Checks);   // the seed and the leak check; the accuracy is only shown
+        Assert.Equal(before, Environment.GetEnvironmentVariable("VISIONLAB_SEED"));   // restored after the run
+    }
+
+    [Fact]
     public async Task A_throwing_cell_fails_the_notebook_and_is_named()
     {
         using var scratch = new Repository.ScratchFolder();

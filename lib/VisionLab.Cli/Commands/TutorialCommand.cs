@@ -18,13 +18,15 @@ public static class TutorialCommand
         var only = new Option<string[]>("--only") { Description = "Run only notebooks whose number is given, e.g. --only 00 --only 02.", AllowMultipleArgumentsPerToken = false };
         var output = SharedOptions.Output("Where executed notebooks go.", Path.Combine(Locations.Root, "artifacts", "notebooks"));
         var timeout = new Option<int>("--timeout") { Description = "Per-notebook limit in minutes.", DefaultValueFactory = _ => 60 };
-        var command = new Command("tutorial", "Run every tutorial notebook and write the executed notebooks.") { profile, only, output, timeout };
+        var seed = new Option<int>("--seed") { Description = "The seed the notebooks train with (VISIONLAB_SEED); the data sets keep theirs. Another seed measures a check's spread.", DefaultValueFactory = _ => 0 };
+        seed.AtLeast(0);
+        var command = new Command("tutorial", "Run every tutorial notebook and write the executed notebooks.") { profile, only, output, timeout, seed };
         command.SetAction((parse, cancellation) => RunAsync(
-            RunProfiles.Parse(parse.GetValue(profile)), parse.GetValue(only) ?? [], new DirectoryInfo(parse.GetValue(output)!), TimeSpan.FromMinutes(parse.GetValue(timeout)), cancellation));
+            RunProfiles.Parse(parse.GetValue(profile)), parse.GetValue(seed), parse.GetValue(only) ?? [], new DirectoryInfo(parse.GetValue(output)!), TimeSpan.FromMinutes(parse.GetValue(timeout)), cancellation));
         return command;
     }
 
-    static async Task<int> RunAsync(RunProfile profile, string[] only, DirectoryInfo output, TimeSpan timeout, CancellationToken cancellation)
+    static async Task<int> RunAsync(RunProfile profile, int seed, string[] only, DirectoryInfo output, TimeSpan timeout, CancellationToken cancellation)
     {
         var notebooks = Directory.EnumerateFiles(Locations.Notebooks, "*.ipynb").Order(StringComparer.Ordinal)
             .Where(p => only.Length == 0 || only.Any(n => Path.GetFileName(p).StartsWith(n.PadLeft(2, '0') + "-", StringComparison.Ordinal)))
@@ -36,14 +38,14 @@ public static class TutorialCommand
         }
         // The output folder first: unwritable or in use by another tutorial run is found before the first notebook.
         using var folder = VisionLab.Training.RunFolder.Claim(output.FullName, "--output");
-        AnsiConsole.MarkupLine($"Running {notebooks.Count} notebook(s), profile [bold]{profile.ToString().ToLowerInvariant()}[/]; " +
+        AnsiConsole.MarkupLine($"Running {notebooks.Count} notebook(s), profile [bold]{profile.ToString().ToLowerInvariant()}[/], seed {seed}; " +
                                $"{Markup.Escape(TorchEnvironment.Describe().ToString())}");
         var results = new List<NotebookRunResult>();
         async Task<NotebookRunResult> Run(string path, IProgress<CellProgress> reporter)
         {
             var result = await NotebookRunner.RunAsync(path, new NotebookRunOptions
             {
-                Profile = profile.ToString().ToLowerInvariant(), Timeout = timeout, Progress = reporter,
+                Profile = profile.ToString().ToLowerInvariant(), Seed = seed, Timeout = timeout, Progress = reporter,
             }, cancellation);
             ExecutedNotebookWriter.Write(result, Path.Combine(output.FullName, Path.GetFileName(path)));
             results.Add(result);

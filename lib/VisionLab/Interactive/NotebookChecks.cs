@@ -33,6 +33,18 @@ public sealed class NotebookChecks
     public NotebookChecks AtLeast(string description, double actual, double floor) =>
         That(description, actual >= floor, string.Create(CultureInfo.InvariantCulture, $"{actual:G6} (floor {floor:G6})"));
 
+    /// <summary>
+    /// A statistic that has a floor in some profiles only. Where <paramref name="floor"/> is null (a profile that trains
+    /// too little for the statistic to mean anything) the value is shown, marked as not asserted, and does not count as a
+    /// passed check: a floor at chance would look like a check and catch nothing.
+    /// </summary>
+    public NotebookChecks AtLeast(string description, double actual, double? floor)
+    {
+        if (floor is double f) return AtLeast(description, actual, f);
+        _results.Add(new CheckResult(description, true, string.Create(CultureInfo.InvariantCulture, $"{actual:G6} (no floor in this profile)")) { Asserted = false });
+        return this;
+    }
+
     public NotebookChecks Near(string description, double expected, double actual, double tolerance) =>
         That(description, Math.Abs(expected - actual) <= tolerance,
             string.Create(CultureInfo.InvariantCulture, $"expected {expected:G6} ± {tolerance:G3}, got {actual:G6}"));
@@ -47,10 +59,10 @@ public sealed class NotebookChecks
         var (live, seen) = LiveTensors.ExcessOver(NotebookSetup.TensorBaseline);
         That("every tensor the notebook created is disposed", live <= 0,
             seen.Count == 1 ? $"{live} tensor(s) still alive" : $"{live} tensor(s) still alive after {seen.Count} counts ({string.Join(", ", seen)})");
-        int failed = _results.Count(r => !r.Passed);
+        int failed = _results.Count(r => !r.Passed), measuredOnly = _results.Count(r => !r.Asserted);
         foreach (var r in _results.Where(r => !r.Passed))
             Console.WriteLine($"{FailedMarker} {OneLine(r.Description)}: {OneLine(r.Detail)}");
-        Console.WriteLine($"{Marker} notebook={Notebook} passed={_results.Count - failed} failed={failed}");
+        Console.WriteLine($"{Marker} notebook={Notebook} passed={_results.Count - failed - measuredOnly} failed={failed}");
         if (failed > 0)
             throw new NotebookChecksFailedException(
                 $"{failed} of {_results.Count} checks failed in {Notebook}: " +
@@ -64,14 +76,20 @@ public sealed class NotebookChecks
     {
         var html = new StringBuilder("<table><tr><th>check</th><th>result</th><th>detail</th></tr>");
         foreach (var r in _results)
-            html.Append($"<tr><td>{WebUtility.HtmlEncode(r.Description)}</td><td>{(r.Passed ? "✔ pass" : "✘ FAIL")}</td><td>{WebUtility.HtmlEncode(r.Detail)}</td></tr>");
+            html.Append($"<tr><td>{WebUtility.HtmlEncode(r.Description)}</td><td>{Status(r)}</td><td>{WebUtility.HtmlEncode(r.Detail)}</td></tr>");
         return html.Append("</table>").ToString();
     }
 
+    static string Status(CheckResult r) => !r.Asserted ? "– measured" : r.Passed ? "✔ pass" : "✘ FAIL";
+
     public override string ToString() =>
-        string.Join(Environment.NewLine, _results.Select(r => $"{(r.Passed ? "pass" : "FAIL")}  {r.Description}  {r.Detail}"));
+        string.Join(Environment.NewLine, _results.Select(r => $"{(!r.Asserted ? "measured" : r.Passed ? "pass" : "FAIL")}  {r.Description}  {r.Detail}"));
 }
 
-public sealed record CheckResult(string Description, bool Passed, string Detail);
+/// <param name="Asserted">False for a value shown without a floor (see <see cref="NotebookChecks.AtLeast(string, double, double?)"/>).</param>
+public sealed record CheckResult(string Description, bool Passed, string Detail)
+{
+    public bool Asserted { get; init; } = true;
+}
 
 public sealed class NotebookChecksFailedException(string message) : Exception(message);

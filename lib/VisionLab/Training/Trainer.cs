@@ -153,7 +153,16 @@ public sealed class Trainer : IDisposable
                 var (inputs, targets) = (batch.Images, batch.Labels);
                 // Anything random in the objective (mixing) is drawn per batch from (seed, epoch, batch).
                 var random = Seeds.ForBatch(Options.Seed, epoch, batchIndex);
-                var (loss, batchCorrect, mixed) = Objective.Compute(Forward, inputs, targets, random);
+                Tensor loss, batchCorrect;
+                bool mixed;
+                using (var forward = NewDisposeScope())
+                {
+                    (loss, batchCorrect, mixed) = Objective.Compute(Forward, inputs, targets, random);
+                    loss.MoveToOuterDisposeScope();
+                    batchCorrect.MoveToOuterDisposeScope();
+                }
+                // The forward pass's intermediates are freed here, except what autograd saved for the backward pass, which
+                // frees those as it goes (PyTorch's memory profile); held to the step's end, they outlived backward and AdamW.
                 Scaler.ScaleLoss(loss / accumulation).backward();
 
                 bool stepNow = (batchIndex + 1) % accumulation == 0 || batchIndex + 1 == batches;

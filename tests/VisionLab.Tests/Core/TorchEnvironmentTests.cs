@@ -38,6 +38,24 @@ public sealed class TorchEnvironmentTests
         Assert.Contains("smoke, default or full", error.Message);
     }
 
+    [Theory]
+    [InlineData(null, 0)]
+    [InlineData(" ", 0)]
+    [InlineData("3", 3)]
+    [InlineData(" 12 ", 12)]
+    public void Run_seeds_parse(string? text, int expected) => Assert.Equal(expected, RunSeed.Parse(text));
+
+    [Theory]
+    [InlineData("-1")]
+    [InlineData("1.5")]
+    [InlineData("seven")]
+    [InlineData("99999999999")]
+    public void A_bad_run_seed_names_the_variable(string text)
+    {
+        var error = Assert.Throws<ArgumentException>(() => RunSeed.Parse(text));
+        Assert.Contains("VISIONLAB_SEED", error.Message);
+    }
+
     [Fact]
     public void Choose_picks_by_profile() =>
         Assert.Equal([1, 2, 3], new[] { RunProfile.Smoke, RunProfile.Default, RunProfile.Full }.Select(p => p.Choose(1, 2, 3)));

@@ -41,17 +41,21 @@ public sealed class AttentionOnObjectTests
         Numerics.Report(Name, "uniform", trained.MeanUniform);
         Numerics.Report(Name, "untrained_last_layer", untrained.MeanLastLayer);
 
-        // Measured here (seed 0, 2026-11-27): accuracy 99.7 %; share of mass on the object's patches: last layer
-        // (head mean) 46.8 %, rollout 43.5 %, uniform 21.7 %, untrained 22.7 %; rollout peaks on the object in 95.0 %
-        // of the images, the last layer in 73.2 %; 47.5 % of the last-layer maps put over half their mass on it.
-        // The same figures to the fourth digit under MKL_CBWR=COMPATIBLE here (tests/numerics/spread.tsv, 2026-11-30) and,
-        // for notebook 05's default run of this experiment, on an Intel Xeon with AVX-512 (issue 15): the ViT's training
-        // does not take the kernel paths that differ. The floors leave 0.1 or more under each figure.
+        // Measured (tests/numerics/spread.tsv, 2 threads, 2026-11-30, AMD EPYC), seeds 0-4 x (default kernels,
+        // MKL_CBWR=COMPATIBLE, ONEDNN_MAX_CPU_ISA=SSE41), 15 runs, mean [min, max]: accuracy 0.998 [0.997, 1.000]; over
+        // the uniform share (0.217) of mass on the object's patches: last layer 0.242 [0.177, 0.340], rollout 0.204
+        // [0.177, 0.231]; rollout peaks on the object 0.921 [0.870, 0.950]; last-layer maps with over half their mass on
+        // it 0.433 [0.287, 0.599]; trained minus untrained last layer 0.236 [0.173, 0.344] (untrained 0.223 [0.208,
+        // 0.246]). The figures are identical to the fourth digit on the three kernel paths (and, for notebook 05's
+        // default run, on an Intel Xeon with AVX-512): the ViT's training does not take the paths that differ; the
+        // seed moves them. Each floor sits well under the minimum and well above an untrained ViT or chance: a peak
+        // placed at random lands on the object in ~22 % of the images, and an untrained map almost never puts half its
+        // mass there. (Seed 4 took "mostly on the object" to 0.287, under the earlier floor 0.3.)
         Assert.True(trained.Accuracy >= 0.9, $"accuracy {trained.Accuracy:P1}");
-        Assert.True(trained.MeanLastLayer >= trained.MeanUniform + 0.15, $"last-layer share on the object {trained.MeanLastLayer:P1} (uniform {trained.MeanUniform:P1})");
+        Assert.True(trained.MeanLastLayer >= trained.MeanUniform + 0.1, $"last-layer share on the object {trained.MeanLastLayer:P1} (uniform {trained.MeanUniform:P1})");
         Assert.True(trained.MeanRollout >= trained.MeanUniform + 0.1, $"rollout share on the object {trained.MeanRollout:P1} (uniform {trained.MeanUniform:P1})");
-        Assert.True(trained.PeakOnObjectRollout >= 0.85, $"rollout peaks on the object in {trained.PeakOnObjectRollout:P1} of the images");
-        Assert.True(trained.MostlyOnObjectLastLayer >= 0.3, $"images with most last-layer mass on the object: {trained.MostlyOnObjectLastLayer:P1}");
-        Assert.True(untrained.MeanLastLayer <= trained.MeanLastLayer - 0.15, $"untrained {untrained.MeanLastLayer:P1} vs trained {trained.MeanLastLayer:P1}");
+        Assert.True(trained.PeakOnObjectRollout >= 0.7, $"rollout peaks on the object in {trained.PeakOnObjectRollout:P1} of the images");
+        Assert.True(trained.MostlyOnObjectLastLayer >= 0.15, $"images with most last-layer mass on the object: {trained.MostlyOnObjectLastLayer:P1}");
+        Assert.True(untrained.MeanLastLayer <= trained.MeanLastLayer - 0.1, $"untrained {untrained.MeanLastLayer:P1} vs trained {trained.MeanLastLayer:P1}");
     }
 }

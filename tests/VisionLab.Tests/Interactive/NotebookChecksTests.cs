@@ -26,4 +26,19 @@ public sealed class NotebookChecksTests
         finally { Console.SetOut(previous); }
         Assert.Contains("[visionlab-checks] notebook=nb passed=3 failed=0", writer.ToString());
     }
+
+    [Fact]
+    public void A_statistic_without_a_floor_in_this_profile_is_shown_not_counted()
+    {
+        var checks = new NotebookChecks("nb").AtLeast("accuracy", 0.21, (double?)null).AtLeast("loss fell", 0.3, (double?)0.5);
+        var (measured, asserted) = (checks.Results[0], checks.Results[1]);
+        Assert.False(measured.Asserted);
+        Assert.Equal("0.21 (no floor in this profile)", measured.Detail);
+        Assert.Contains("– measured", checks.ToHtml());
+        Assert.True(asserted.Asserted);
+        Assert.False(asserted.Passed);   // a floor given as double? is a floor
+        var error = Assert.Throws<NotebookChecksFailedException>(() => checks.Verify());
+        Assert.Contains("loss fell (0.3 (floor 0.5))", error.Message);
+        Assert.DoesNotContain("accuracy", error.Message);
+    }
 }
