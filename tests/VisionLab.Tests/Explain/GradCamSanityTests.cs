@@ -42,11 +42,13 @@ public sealed class GradCamSanityTests
         double Fraction(IEnumerable<bool> values) => values.Where((_, i) => correct[i]).Average(v => v ? 1.0 : 0.0);
 
         // Measured (tests/numerics/spread.tsv, 2 threads, 2026-11-30, AMD EPYC), seeds 0-4 x (default kernels,
-        // MKL_CBWR=COMPATIBLE, ONEDNN_MAX_CPU_ISA=SSE41), 15 runs: peak on the object 68.8-98.5 % (mean 82.1 %).
-        // Elsewhere: 84 % (an earlier AMD EPYC, seed 0), 73.9 and 70.9 % (Intel Xeon with AVX-512, seed 0, default and
-        // MKL_CBWR=AVX2). Chance, the object's share of the cells, is 22 %: the floor sits 14 points under the lowest
-        // seen and 33 over chance. Accuracy 98.5-100 %; |Spearman| with a random model's maps 0.03-0.24 (ceiling 0.5;
-        // identical maps give 1); deletion area gap 0.114-0.359 (floor 0.05; no signal gives 0).
+        // MKL_CBWR=COMPATIBLE, ONEDNN_MAX_CPU_ISA=SSE41), 15 runs with the trainer before issue 17 (per-tensor AdamW,
+        // float clipping norm) and 15 with today's (packed, double norm), 30 in all: peak on the object 68.8-98.5 %
+        // (today's trainer 74.4-96.5 %, mean 84.9 %). Elsewhere: 84 % (an earlier AMD EPYC, seed 0), 73.9 and 70.9 %
+        // (Intel Xeon with AVX-512, seed 0, default and MKL_CBWR=AVX2). Chance, the object's share of the cells, is
+        // 22 %: the floor sits 14 points under the lowest seen and 33 over chance. Accuracy 98.5-100 %; |Spearman| with a
+        // random model's maps 0.03-0.24 (ceiling 0.5; identical maps give 1); deletion area gap 0.114-0.359 (floor 0.05;
+        // no signal gives 0).
         double accuracy = correct.Average(c => c ? 1.0 : 0.0);
         double peak = Fraction(ObjectMasks.PeakOnObject(cam.Maps, masks));
         using var randomModel = new ModernCNN(train.Classes.Count);
