@@ -52,6 +52,16 @@ public sealed class FlatParameterGroup : IDisposable
 
     public long ElementCount => _offsets[^1];
 
+    /// <summary>
+    /// The most elements an operation on a flat buffer should make a temporary of (4 Mi, 16 MB in fp32): a whole-buffer
+    /// temporary is a copy of the model (44 MB for ModernCNN), which glibc maps afresh and faults in at every step
+    /// (it maps blocks over 32 MiB); a chunk's is one heap block, reused. See <see cref="Chunks"/>.
+    /// </summary>
+    public const long ChunkElements = 1 << 22;
+
+    /// <summary>A flat buffer as views of at most <see cref="ChunkElements"/> elements each, in order.</summary>
+    public static Tensor[] Chunks(Tensor buffer) => buffer.reshape(-1).split(ChunkElements);
+
     /// <summary>A buffer with the group's layout (optimizer state), and each parameter's slice of it as a view.</summary>
     public (Tensor Buffer, Tensor[] Views) NewBuffer(ScalarType? dtype = null)
     {

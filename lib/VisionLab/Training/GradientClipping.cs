@@ -25,15 +25,13 @@ public static class GradientClipping
     }
 
     /// <summary>
-    /// Σ g² in double, over chunks of at most 4 Mi elements: squaring a whole packed buffer at once would allocate a
-    /// copy of it (44 MB for ModernCNN); each chunk's square is freed before the next is made, so one 16 MB block is
-    /// reused. 2 operations per chunk, whatever the number of parameter tensors.
+    /// Σ g² in double, over <see cref="FlatParameterGroup.Chunks"/>: squaring a whole packed buffer at once would
+    /// allocate a copy of it (44 MB for ModernCNN); each chunk's square is freed before the next is made, so one 16 MB
+    /// block is reused. 2 operations per chunk, whatever the number of parameter tensors.
     /// </summary>
     static Tensor SumOfSquares(Tensor gradient)
     {
-        const long Chunk = 1 << 22;
-        var flat = gradient.reshape(-1);
-        return stack(flat.split(Chunk).Select(c =>
+        return stack(FlatParameterGroup.Chunks(gradient).Select(c =>
         {
             using var square = c.square();   // not left to the scope: all chunks' squares alive at once were the 44 MB again
             return square.sum(type: ScalarType.Float64);

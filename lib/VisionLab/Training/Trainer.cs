@@ -184,6 +184,7 @@ public sealed class Trainer : IDisposable
                 if (batchIndex == 0 || batchIndex + 1 == batches || pending.Count >= Options.MetricsInterval)
                     ReadBack(pending, totals, epoch, batches, sinceRead);
                 batchIndex++;
+                if (Device.type == DeviceType.CPU) NativeHeap.TrimAfterStep();
             }
             ReadBack(pending, totals, epoch, batches, sinceRead);
         }

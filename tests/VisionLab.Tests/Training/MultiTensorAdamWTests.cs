@@ -59,6 +59,42 @@ public sealed class MultiTensorAdamWTests
     }
 
     [Fact]
+    public void A_group_larger_than_one_chunk_is_updated_as_TorchSharps_AdamW_does()
+    {
+        // 2100 x 2100 weights: 4.41 M elements, so the decay group's buffers split into two chunks
+        // (FlatParameterGroup.ChunkElements = 4 Mi), the second of 216,896 elements.
+        static nn.Module<Tensor, Tensor> Wide()
+        {
+            manual_seed(11);
+            var model = nn.Sequential(nn.Linear(2100, 2100));
+            TensorCountCorrection.ForgetParameterDuplicates(model);
+            return model;
+        }
+        static void WideBackward(nn.Module<Tensor, Tensor> model, int step)
+        {
+            using var scope = NewDisposeScope();
+            model.call(rand(new long[] { 4, 2100 }, generator: new Generator((ulong)step + 200))).pow(2).mean().backward();
+        }
+        var (reference, packed) = (Wide(), Wide());
+        using var plain = NewAdamW(reference);
+        using var multi = new MultiTensorAdamW(NewAdamW(packed));
+        Assert.True(multi.Groups[0].ElementCount > FlatParameterGroup.ChunkElements);
+        for (int step = 0; step < 3; step++)
+        {
+            WideBackward(reference, step);
+            WideBackward(packed, step);
+            plain.step();
+            plain.zero_grad();
+            multi.Step();
+            multi.ZeroGradients();
+        }
+        var (expected, actual) = (Values(reference), Values(packed));
+        int mismatches = Enumerable.Range(0, expected.Length).Count(i => Math.Abs(expected[i] - actual[i]) > 1e-6f * Math.Max(1f, Math.Abs(expected[i])));
+        Assert.Equal(0, mismatches);
+        Assert.NotEqual(Values(Wide()), actual);   // the weights did move
+    }
+
+    [Fact]
     public void A_step_does_the_same_work_for_4_or_40_parameter_tensors()
     {
         long Packed(int layers)
