@@ -6,9 +6,9 @@ namespace VisionLab.Training;
 
 /// <summary>
 /// AdamW's step on packed parameters: the arithmetic of TorchSharp's (and PyTorch's single-tensor) AdamW, applied to
-/// each parameter group's flat buffers at once: a handful of operations per group and per 4 Mi elements however many
-/// tensors the model has, where a per-tensor loop issues 9 per tensor (ModernCNN has 62). The host then keeps up with a GPU, as PyTorch's
-/// <c>foreach=True</c> path does.
+/// each parameter group's flat buffers at once: a handful of operations per group and per 4 Mi elements, however many
+/// tensors the model has, where a per-tensor loop issues 9 per tensor (ModernCNN has 62). The host then keeps up with
+/// a GPU, as PyTorch's <c>foreach=True</c> path does.
 /// </summary>
 /// <remarks>
 /// It wraps TorchSharp's <see cref="AdamW"/>, which keeps the options, the learning rates the schedule sets and the
