@@ -63,33 +63,36 @@ public static class NativeHeap
     /// <summary>
     /// After a training step on the CPU: returns what the step freed when this process runs with the settings above
     /// (glibc then trims nothing by itself) and the step left at least <see cref="StepSlackBytes"/> more resident than
-    /// the last trim did. Kept until the epoch's end, freed blocks fragment: the heap grew round after round far past
-    /// what was in use (ModernCNN, batch 128: 702–837 MiB resident at peak, once 1,110, for 451 MiB allocated at most;
-    /// PyTorch 581–626 MiB). Trimmed after every step it peaked at 620–641 MiB, for 2–7 % of the step's speed (the
-    /// page faults of memory given back and taken again). Small steps (the host-cost stand-in) leave too little to
-    /// be worth that and are not trimmed. Measured: README, Performance.
+    /// there was before it or after the last trim, whichever is less (memory returned elsewhere, by another trim or an
+    /// unmapped block, lowers the mark). Kept until the epoch's end, freed blocks fragment: the heap grew round after
+    /// round far past what was in use (ModernCNN, batch 128: 702–837 MiB resident at peak, once 1,110, for 451 MiB
+    /// allocated at most; PyTorch 581–626 MiB). Trimmed after every step it peaked at 620–641 MiB, for 2–7 % of the
+    /// step's speed (the page faults of memory given back and taken again). Small steps (the host-cost stand-in) leave
+    /// too little to be worth that and are not trimmed. Measured: README, Performance.
     /// </summary>
-    public static void TrimAfterStep()
+    /// <param name="residentAtStepStart"><see cref="ResidentBytes"/> when the step began.</param>
+    public static void TrimAfterStep(long residentAtStepStart)
     {
-        if (!Tuned || !ShouldTrim(ResidentBytes(), Interlocked.Read(ref _residentAfterTrim))) return;
-        if (!Trim()) return;
+        if (!Tuned) return;
+        long mark = Math.Min(Interlocked.Read(ref _residentAfterTrim), residentAtStepStart);
+        if (!ShouldTrim(ResidentBytes(), mark) || !Trim()) return;
         Interlocked.Increment(ref _stepTrims);
         Interlocked.Exchange(ref _residentAfterTrim, ResidentBytes());
     }
 
-    /// <summary>How much more than after the last trim a step must leave resident to be trimmed.</summary>
+    /// <summary>How much more than its mark (see <see cref="TrimAfterStep"/>) a step must leave resident to be trimmed.</summary>
     public const long StepSlackBytes = 32L << 20;
 
     /// <summary>The rule of <see cref="TrimAfterStep"/>, separate so it can be tested without touching the process.</summary>
-    public static bool ShouldTrim(long residentBytes, long residentAfterLastTrim) => residentBytes - residentAfterLastTrim >= StepSlackBytes;
+    public static bool ShouldTrim(long residentBytes, long mark) => residentBytes - mark >= StepSlackBytes;
 
-    static long _stepTrims, _residentAfterTrim;
+    static long _stepTrims, _residentAfterTrim = long.MaxValue;
 
     /// <summary>How many times <see cref="TrimAfterStep"/> trimmed the heap in this process.</summary>
     public static long StepTrims => Interlocked.Read(ref _stepTrims);
 
     /// <summary>This process's resident memory (/proc/self/statm: one small read, cheaper than <see cref="Environment.WorkingSet"/>'s).</summary>
-    static long ResidentBytes()
+    public static long ResidentBytes()
     {
         try
         {

@@ -150,6 +150,7 @@ public sealed class Trainer : IDisposable
             {
                 using var owned = batch;
                 using var scope = NewDisposeScope();
+                long residentAtStart = Device.type == DeviceType.CPU ? NativeHeap.ResidentBytes() : 0;
                 var (inputs, targets) = (batch.Images, batch.Labels);
                 // Anything random in the objective (mixing) is drawn per batch from (seed, epoch, batch).
                 var random = Seeds.ForBatch(Options.Seed, epoch, batchIndex);
@@ -184,7 +185,7 @@ public sealed class Trainer : IDisposable
                 if (batchIndex == 0 || batchIndex + 1 == batches || pending.Count >= Options.MetricsInterval)
                     ReadBack(pending, totals, epoch, batches, sinceRead);
                 batchIndex++;
-                if (Device.type == DeviceType.CPU) NativeHeap.TrimAfterStep();
+                if (Device.type == DeviceType.CPU) NativeHeap.TrimAfterStep(residentAtStart);
             }
             ReadBack(pending, totals, epoch, batches, sinceRead);
         }
