@@ -144,13 +144,14 @@ public sealed class Trainer : IDisposable
         var pending = new List<PendingStep>();
         var sinceRead = Stopwatch.StartNew();
         int batchIndex = 0;
+        bool trimHeap = Device.type == DeviceType.CPU && NativeHeap.Tuned;   // on CUDA, or with glibc's own trimming, no /proc read per step
         try
         {
             foreach (var batch in loader.Epoch(epoch, Device, cancellationToken))
             {
                 using var owned = batch;
                 using var scope = NewDisposeScope();
-                long residentAtStart = Device.type == DeviceType.CPU ? NativeHeap.ResidentBytes() : 0;
+                long residentAtStart = trimHeap ? NativeHeap.ResidentBytes() : 0;
                 var (inputs, targets) = (batch.Images, batch.Labels);
                 // Anything random in the objective (mixing) is drawn per batch from (seed, epoch, batch).
                 var random = Seeds.ForBatch(Options.Seed, epoch, batchIndex);
@@ -185,7 +186,7 @@ public sealed class Trainer : IDisposable
                 if (batchIndex == 0 || batchIndex + 1 == batches || pending.Count >= Options.MetricsInterval)
                     ReadBack(pending, totals, epoch, batches, sinceRead);
                 batchIndex++;
-                if (Device.type == DeviceType.CPU) NativeHeap.TrimAfterStep(residentAtStart);
+                if (trimHeap) NativeHeap.TrimAfterStep(residentAtStart);
             }
             ReadBack(pending, totals, epoch, batches, sinceRead);
         }
