@@ -40,6 +40,12 @@ public sealed class FlatParameterGroup : IDisposable
             using var gradient = Slice(Gradients, i);
             p.grad = gradient;
         }
+        // The storage the parameters had is not always freed by re-pointing them: TorchSharp's convolutions leave, for
+        // the finalizer, a view of the weight made while initialising the bias. Until a collection it keeps the old
+        // weight allocated beside the packed copy (ModernCNN: 42 MiB more at a training step's peak; resident peak of
+        // `bench train` 626-629 MiB without this collection, 575-585 with it). Once per group packed; milliseconds.
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
     }
 
     public IReadOnlyList<Parameter> Parameters { get; }

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using VisionLab.Augmentation;
 using VisionLab.Core;
 using VisionLab.Data;
@@ -61,6 +62,34 @@ public sealed class MemoryTests
         Assert.True(NativeHeap.ShouldTrim(432 * MiB, 400 * MiB));
         Assert.False(NativeHeap.ShouldTrim(420 * MiB, 400 * MiB));   // the host-cost stand-in's steps: a few MiB
         Assert.False(NativeHeap.ShouldTrim(300 * MiB, 400 * MiB));   // less than the mark
+    }
+
+    [Fact]
+    public void Packing_parameters_frees_the_storage_they_had()
+    {
+        if (!OperatingSystem.IsLinux()) return;   // glibc's mallinfo2 counts the native allocations
+        // A Conv2d with a bias leaves a view of its weight to the finalizer (made while initialising the bias), which
+        // keeps the weight's first storage alive after packing re-points the weight: without the group's collection the
+        // packing added 18.1 MiB here (old weight, values, gradients), with it 9.2 MiB.
+        using var conv = nn.Conv2d(512, 512, 3);
+        long weightBytes = conv.weight.numel() * sizeof(float);   // 9 MiB
+        long before = NativeAllocatedBytes();
+        using var group = new FlatParameterGroup(conv.parameters().ToList());
+        long grown = NativeAllocatedBytes() - before;
+        Assert.True(grown < 1.5 * weightBytes, $"packing added {grown / 1048576.0:F1} MiB for a {weightBytes / 1048576.0:F1} MiB weight");
+    }
+
+    [StructLayout(LayoutKind.Sequential)]
+    struct MallInfo2 { public nuint Arena, OrdBlks, SmBlks, HBlks, HBlkHd, UsmBlks, FsmBlks, UordBlks, FordBlks, KeepCost; }
+
+    [DllImport("libc", EntryPoint = "mallinfo2")]
+    static extern MallInfo2 MallInfo();
+
+    /// <summary>Bytes the process's malloc has handed out and not had back: heap blocks in use plus mapped ones.</summary>
+    static long NativeAllocatedBytes()
+    {
+        var info = MallInfo();
+        return (long)(info.UordBlks + info.HBlkHd);
     }
 
     [Fact]
