@@ -6,10 +6,11 @@ namespace VisionLab.Core;
 /// glibc's malloc settings for libtorch's CPU tensors. By default glibc serves large blocks (a batch's activations, 1
 /// to 30 MiB each) with fresh mmap'd pages or returns freed heap tops to the OS, so every training step faults the same
 /// memory in again (page faults and zeroing): measured here, that made the ModernCNN step about 40 % slower, in
-/// TorchSharp and in PyTorch alike. <see cref="Configure"/> keeps blocks up to 32 MiB on the heap and stops automatic
-/// trimming (what the environment variables MALLOC_MMAP_THRESHOLD_ and MALLOC_TRIM_THRESHOLD_ do; PyTorch's CPU tuning
-/// advice gets a similar effect by swapping in jemalloc or tcmalloc). <see cref="Trim"/> returns freed memory when the
-/// caller chooses (the trainer's <see cref="Training.RetainedMemory"/> callback, once per epoch).
+/// TorchSharp and in PyTorch alike (2026-11-27; 8 % on 2026-12-01, after the trainer's largest temporaries were
+/// chunked). <see cref="Configure"/> keeps blocks up to 32 MiB on the heap and stops automatic trimming (what the
+/// environment variables MALLOC_MMAP_THRESHOLD_ and MALLOC_TRIM_THRESHOLD_ do; PyTorch's CPU tuning advice gets a
+/// similar effect by swapping in jemalloc or tcmalloc). <see cref="Trim"/> returns freed memory when the caller
+/// chooses: the trainer after a step (<see cref="TrimAfterStep"/>) and once per epoch (<see cref="Training.RetainedMemory"/>).
 /// </summary>
 public static class NativeHeap
 {
@@ -61,35 +62,35 @@ public static class NativeHeap
     }
 
     /// <summary>
-    /// After a training step on the CPU: returns what the step freed when this process runs with the settings above
-    /// (glibc then trims nothing by itself) and the step left at least <see cref="StepSlackBytes"/> more resident than
-    /// there was before it or after the last trim, whichever is less (memory returned elsewhere, by another trim or an
-    /// unmapped block, lowers the mark). Kept until the epoch's end, freed blocks fragment: the heap grew round after
-    /// round far past what was in use (ModernCNN, batch 128: 702–837 MiB resident at peak, once 1,110, for 451 MiB
-    /// allocated at most; PyTorch 581–626 MiB). Trimmed after every step it peaked at 620–641 MiB, for 2–7 % of the
-    /// step's speed (the page faults of memory given back and taken again). Small steps (the host-cost stand-in) leave
-    /// too little to be worth that and are not trimmed. Measured: README, Performance.
+    /// After a training step on the CPU, when this process runs with the settings above (glibc then trims nothing by
+    /// itself): returns freed memory once the heap has crept <see cref="StepSlackBytes"/> past its level after a step
+    /// (<see cref="HeapCreep"/>). Never trimmed, ModernCNN at batch 128 peaked at 623–665 MiB; trimmed on creep,
+    /// 595–627 MiB at about the same speed; trimmed after every step, 571–589 MiB at about half the speed (PyTorch
+    /// 589). Measured: README, Performance.
     /// </summary>
-    /// <param name="residentAtStepStart"><see cref="ResidentBytes"/> when the step began.</param>
-    public static void TrimAfterStep(long residentAtStepStart)
+    public static void TrimAfterStep()
     {
         if (!Tuned) return;
-        long mark = Math.Min(Interlocked.Read(ref _residentAfterTrim), residentAtStepStart);
-        if (!ShouldTrim(ResidentBytes(), mark) || !Trim()) return;
-        Interlocked.Increment(ref _stepTrims);
-        Interlocked.Exchange(ref _residentAfterTrim, ResidentBytes());
+        long resident = ResidentBytes();
+        lock (Gate)
+        {
+            StepsWatched++;
+            if (!Creep.ShouldTrim(resident) || !Trim()) return;
+            Creep.Trimmed();
+            StepTrims++;
+        }
     }
 
-    /// <summary>How much more than its mark (see <see cref="TrimAfterStep"/>) a step must leave resident to be trimmed.</summary>
+    /// <summary>How far past its level (see <see cref="HeapCreep"/>) the heap may creep before a step trims it.</summary>
     public const long StepSlackBytes = 32L << 20;
 
-    /// <summary>The rule of <see cref="TrimAfterStep"/>, separate so it can be tested without touching the process.</summary>
-    public static bool ShouldTrim(long residentBytes, long mark) => residentBytes - mark >= StepSlackBytes;
+    static readonly HeapCreep Creep = new(StepSlackBytes);
 
-    static long _stepTrims, _residentAfterTrim = long.MaxValue;
+    /// <summary>How many steps <see cref="TrimAfterStep"/> has looked at in this process.</summary>
+    public static long StepsWatched { get; private set; }
 
     /// <summary>How many times <see cref="TrimAfterStep"/> trimmed the heap in this process.</summary>
-    public static long StepTrims => Interlocked.Read(ref _stepTrims);
+    public static long StepTrims { get; private set; }
 
     /// <summary>This process's resident memory (/proc/self/statm: one small read, cheaper than <see cref="Environment.WorkingSet"/>'s).</summary>
     public static long ResidentBytes()

@@ -151,7 +151,6 @@ public sealed class Trainer : IDisposable
             {
                 using var owned = batch;
                 using var scope = NewDisposeScope();
-                long residentAtStart = trimHeap ? NativeHeap.ResidentBytes() : 0;
                 var (inputs, targets) = (batch.Images, batch.Labels);
                 // Anything random in the objective (mixing) is drawn per batch from (seed, epoch, batch).
                 var random = Seeds.ForBatch(Options.Seed, epoch, batchIndex);
@@ -186,7 +185,7 @@ public sealed class Trainer : IDisposable
                 if (batchIndex == 0 || batchIndex + 1 == batches || pending.Count >= Options.MetricsInterval)
                     ReadBack(pending, totals, epoch, batches, sinceRead);
                 batchIndex++;
-                if (trimHeap) NativeHeap.TrimAfterStep(residentAtStart);
+                if (trimHeap) NativeHeap.TrimAfterStep();
             }
             ReadBack(pending, totals, epoch, batches, sinceRead);
         }
