@@ -64,9 +64,9 @@ public static class NativeHeap
     /// <summary>
     /// After a training step on the CPU, when this process runs with the settings above (glibc then trims nothing by
     /// itself): returns freed memory once the heap has crept <see cref="StepSlackBytes"/> past its level after a step
-    /// (<see cref="HeapCreep"/>). Never trimmed, ModernCNN at batch 128 peaked at 623–665 MiB; trimmed on creep,
-    /// 595–627 MiB at about the same speed; trimmed after every step, 571–589 MiB at about half the speed (PyTorch
-    /// 589). Measured: README, Performance.
+    /// (<see cref="HeapCreep"/>). ModernCNN at batch 128, trimmed only between epochs, peaked at 623–650 MiB; trimmed on
+    /// creep, 595–627 MiB at 92 % of that speed; trimmed after every step, 571–589 MiB at 55 % (PyTorch 584–589).
+    /// Measured: README, Performance.
     /// </summary>
     public static void TrimAfterStep()
     {
