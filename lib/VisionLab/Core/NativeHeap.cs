@@ -76,7 +76,6 @@ public static class NativeHeap
         {
             StepsWatched++;
             if (!Creep.ShouldTrim(resident) || !Trim()) return;
-            Creep.Trimmed();
             StepTrims++;
         }
     }
@@ -110,8 +109,10 @@ public static class NativeHeap
     public static bool Trim()
     {
         if (!OperatingSystem.IsLinux()) return false;
-        try { malloc_trim(0); return true; }
+        try { malloc_trim(0); }
         catch (Exception e) when (e is EntryPointNotFoundException or DllNotFoundException) { return false; }
+        lock (Gate) Creep.Trimmed();   // whoever trimmed (a step, an epoch's end), the next step sets the level again
+        return true;
     }
 
     [DllImport("libc", EntryPoint = "mallopt")]
