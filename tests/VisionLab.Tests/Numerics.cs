@@ -8,7 +8,7 @@ namespace VisionLab.Tests;
 /// CPU, so the last bits differ between machines (AMD EPYC and Intel Xeon with AVX-512 both run CI), and a trained
 /// model's statistics move with them. tests/numerics/run-under-configurations.sh runs these tests under other kernel
 /// paths on one machine (MKL_CBWR, ONEDNN_MAX_CPU_ISA); tests/numerics/measure-spread.sh measures the statistics over
-/// seeds and configurations (tests/numerics/spread.md), and each floor is set from that spread, not from one run.
+/// seeds and configurations (tests/numerics/spread.tsv), and each floor is set from that spread, not from one run.
 /// </summary>
 public static class Numerics
 {
