@@ -83,8 +83,8 @@ public sealed class MemoryTests
     {
         const long MiB = 1L << 20;
         var creep = new HeapCreep(32 * MiB);
-        // Resident memory after successive ModernCNN steps, batch 128, never trimmed (2026-12-01): the first step sets
-        // the level, the heap reuses what steps free and creeps as it fragments.
+        // Resident memory after successive ModernCNN steps, batch 128 (bench train, 2026-12-01): the first step sets the
+        // level, the heap reuses what steps free and creeps as it fragments.
         Assert.False(creep.ShouldTrim(528 * MiB));
         Assert.False(creep.ShouldTrim(536 * MiB));
         Assert.False(creep.ShouldTrim(553 * MiB));
@@ -92,7 +92,7 @@ public sealed class MemoryTests
         creep.Trimmed();
         Assert.False(creep.ShouldTrim(546 * MiB));   // the next step sets the level again
         Assert.False(creep.ShouldTrim(557 * MiB));
-        Assert.False(creep.ShouldTrim(420 * MiB));   // memory given back elsewhere (an epoch's trim) lowers the level
+        Assert.False(creep.ShouldTrim(420 * MiB));   // memory given back elsewhere (an unmapped block) lowers the level
         Assert.True(creep.ShouldTrim(452 * MiB));
         var small = new HeapCreep(32 * MiB);         // the host-cost stand-in's steps leave a few MiB: never trimmed
         Assert.All(new long[] { 300, 302, 305, 303, 306 }, r => Assert.False(small.ShouldTrim(r * MiB)));
