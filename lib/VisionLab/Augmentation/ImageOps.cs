@@ -19,7 +19,11 @@ public static class ImageOps
     public static Tensor HorizontalFlip(Tensor image) => image.flip(-1);
 
     /// <summary>uint8 [0, 255] to float32 [0, 1] (torchvision's ToTensor / convert_image_dtype).</summary>
-    public static Tensor ToFloat(Tensor image) => image.dtype == ScalarType.Byte ? image.to(ScalarType.Float32).div_(255f) : image.to(ScalarType.Float32);
+    public static Tensor ToFloat(Tensor image) => image.dtype == ScalarType.Byte ? image.to(ScalarType.Float32).div_(ByteRange) : image.to(ScalarType.Float32);
+
+    // One Scalar for every image: an implicit `255f` made a native Scalar per image that only the finalizer freed
+    // (TorchSharp 0.107's Scalar is not tracked by dispose scopes), and could free mid-call (README, Known problems).
+    static readonly Scalar ByteRange = 255f;
 
     public static Tensor Normalize(Tensor image, double[] mean, double[] std)
     {
@@ -115,9 +119,9 @@ public static class ImageOps
         using var scope = NewDisposeScope();
         bool batched = image.dim() == 4;
         var input = batched ? image : image.unsqueeze(0);
-        var output = TF.adjust_hue(image.is_floating_point() ? input : input.to(ScalarType.Float32).div(255.0), factor);
+        var output = TF.adjust_hue(image.is_floating_point() ? input : input.to(ScalarType.Float32).div(ByteRange), factor);
         // Back to uint8 as torchvision 0.14 adjust_hue does: scale by 255 and truncate.
-        if (!image.is_floating_point()) output = output.mul(255.0).to(image.dtype);
+        if (!image.is_floating_point()) output = output.mul(ByteRange).to(image.dtype);
         if (!batched) output = output.squeeze(0);
         return output.MoveToOuterDisposeScope();
     }
