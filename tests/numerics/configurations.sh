@@ -7,7 +7,9 @@
 #   ATEN_CPU_CAPABILITY=default|avx2|avx512   ATen's own vectorised kernels
 #   OMP_NUM_THREADS=1                 libtorch's intra-op threads (VisionLab leaves libtorch's default, one per core):
 #                                     another split of the reductions
-# A variable naming a wider path than the CPU has changes nothing (this AMD EPYC has AVX2, no AVX-512).
+# A variable naming a wider path than the CPU has changes nothing. The machines differ: the AMD EPYC these were
+# measured on had AVX2 only on some days and AVX-512 on others (grep avx512 /proc/cpuinfo), so "default" is not one
+# path; name the widest one (MKL_CBWR=AVX512,ONEDNN_MAX_CPU_ISA=AVX512_CORE) to record it as such.
 
 # Prints the configuration as `env` arguments (nothing for default); fails on a malformed one.
 configuration_env() {
