@@ -25,6 +25,12 @@ public sealed record NotebookRunResult(
     /// <summary>"description: detail" of each failed check the notebook printed.</summary>
     public IReadOnlyList<string> FailedChecks { get; init; } = [];
 
+    /// <summary>
+    /// The reason of each part the notebook skipped on this machine, from the lines it printed as "SKIPPED: reason"
+    /// (chapter 10's distributed run without torchrun). Its checks can still pass; the tutorial's summary names these.
+    /// </summary>
+    public IReadOnlyList<string> SkippedParts { get; init; } = [];
+
     /// <summary>What went wrong, in lines short enough for a summary: each failed check, or the failing cell's first line.</summary>
     public IReadOnlyList<string> FailureSummary()
     {

@@ -78,7 +78,7 @@ public static partial class NotebookRunner
             OneAtATime.Release();
         }
         var checks = FindChecks(cells);
-        return new NotebookRunResult(path, cells, codeCells.Count, clock.Elapsed, checks, left, failure) { FailedChecks = FindFailedChecks(cells) };
+        return new NotebookRunResult(path, cells, codeCells.Count, clock.Elapsed, checks, left, failure) { FailedChecks = FindFailedChecks(cells), SkippedParts = FindSkippedParts(cells) };
     }
 
     static async Task<CellResult> RunCellAsync(Kernel kernel, int index, string firstLine, string source, CancellationToken token, TimeSpan limit)
@@ -144,6 +144,14 @@ public static partial class NotebookRunner
     static List<string> FindFailedChecks(IEnumerable<CellResult> cells) =>
         cells.SelectMany(c => c.Outputs).Where(o => o.Kind == "stream:stdout")
             .SelectMany(o => FailedCheckLine().Matches(o.Data["text/plain"]).Select(m => m.Groups[1].Value.TrimEnd('\r')))
+            .ToList();
+
+    [GeneratedRegex(@"^SKIPPED: (.*)$", RegexOptions.Multiline)]
+    private static partial Regex SkippedLine();
+
+    static List<string> FindSkippedParts(IEnumerable<CellResult> cells) =>
+        cells.SelectMany(c => c.Outputs).Where(o => o.Kind == "stream:stdout")
+            .SelectMany(o => SkippedLine().Matches(o.Data["text/plain"]).Select(m => m.Groups[1].Value.TrimEnd('\r')))
             .ToList();
 
     static ChecksSummary? FindChecks(IEnumerable<CellResult> cells)

@@ -34,6 +34,18 @@ public sealed class HostTests
     }
 
     [Fact]
+    public async Task A_skipped_part_is_reported_and_the_checks_still_decide()
+    {
+        using var scratch = new Repository.ScratchFolder();
+        var result = await Run(scratch.Write("skipping.ipynb", TestNotebooks.Make([
+            TestNotebooks.Bootstrap,
+            "Console.WriteLine(\"SKIPPED: no widget here\");\nConsole.WriteLine(\"a line that mentions SKIPPED: mid-line\");",
+            TestNotebooks.Checks])));
+        Assert.Empty(NotebookAssertions.Problems(result));
+        Assert.Equal(["no widget here"], result.SkippedParts);
+    }
+
+    [Fact]
     public async Task The_run_seed_reaches_the_notebook_and_a_value_without_a_floor_is_shown_not_counted()
     {
         using var scratch = new Repository.ScratchFolder();

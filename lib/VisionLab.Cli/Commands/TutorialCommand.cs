@@ -89,8 +89,12 @@ public static class TutorialCommand
                 $"{r.Cells.Count}/{r.CodeCellCount}",
                 r.Elapsed.TotalSeconds.ToString("F1"),
                 r.Checks is { } c ? $"{c.Passed} passed, {c.Failed} failed" : "none",
-                Passed(r) ? "[green]ok[/]" : "[red]" + Markup.Escape(string.Join("\n", r.FailureSummary())) + "[/]");
+                Passed(r) ? Outcome(r) : "[red]" + Markup.Escape(string.Join("\n", r.FailureSummary())) + "[/]");
         AnsiConsole.Write(table);
+        int skipped = results.Sum(r => r.SkippedParts.Count);
+        if (skipped > 0)
+            AnsiConsole.MarkupLine($"[yellow]{skipped} part(s) skipped on this machine[/] (their notebooks' checks passed without them): " +
+                                   Markup.Escape(string.Join("; ", results.SelectMany(r => r.SkippedParts.Select(s => $"{r.Name}: {s}")))));
         if (results.Any(r => !Passed(r)))
             AnsiConsole.MarkupLine("Each failed notebook is written with its outputs, the failing cell's full error included: open it from the folder below.");
         AnsiConsole.MarkupLine($"Executed notebooks: {Markup.Escape(output.FullName)}");
@@ -100,6 +104,9 @@ public static class TutorialCommand
         AnsiConsole.MarkupLine($"HTML book (open in a browser, works offline): {Markup.Escape(Path.Combine(book, "index.html"))}");
         return results.All(Passed) ? 0 : 1;
     }
+
+    static string Outcome(NotebookRunResult r) =>
+        r.SkippedParts.Count == 0 ? "[green]ok[/]" : $"[green]ok[/], [yellow]{r.SkippedParts.Count} part(s) skipped[/]";
 
     static bool Passed(NotebookRunResult r) => r.Succeeded && r.Checks is { Failed: 0, Passed: > 0 };
 
