@@ -59,11 +59,13 @@ public sealed class FlatParameterGroup : IDisposable
     public long ElementCount => _offsets[^1];
 
     /// <summary>
-    /// The most elements an operation on a flat buffer should make a temporary of (4 Mi, 16 MB in fp32): a whole-buffer
-    /// temporary is a copy of the model (44 MB for ModernCNN), which glibc maps afresh and faults in at every step
-    /// (it maps blocks over 32 MiB); a chunk's is one heap block, reused. See <see cref="Chunks"/>.
+    /// The most elements an operation on a flat buffer should make a temporary of (1 Mi: 4 MiB in fp32, 8 MiB for
+    /// clipping's fp64 sum): a whole-buffer temporary is a copy of the model (44 MB for ModernCNN), which glibc maps afresh
+    /// and faults in at every step (it maps blocks over 32 MiB). 4 Mi chunks made 16 MiB blocks and 32 MiB fp64 copies,
+    /// larger than any activation of the step, and they left holes the heap grew around: with 1 Mi, ModernCNN's CPU
+    /// step peaked at 545–607 MiB resident against 583–635, and ran faster (README, Performance). See <see cref="Chunks"/>.
     /// </summary>
-    public const long ChunkElements = 1 << 22;
+    public const long ChunkElements = 1 << 20;
 
     /// <summary>A flat buffer as views of at most <see cref="ChunkElements"/> elements each, in order.</summary>
     public static Tensor[] Chunks(Tensor buffer) => buffer.reshape(-1).split(ChunkElements);

@@ -26,8 +26,9 @@ public static class GradientClipping
 
     /// <summary>
     /// Σ g² in double, over <see cref="FlatParameterGroup.Chunks"/>: squaring a whole packed buffer at once would
-    /// allocate a copy of it (44 MB for ModernCNN); each chunk's square is freed before the next is made, so one 16 MB
-    /// block is reused. 2 operations per chunk, whatever the number of parameter tensors.
+    /// allocate a copy of it (44 MB for ModernCNN); each chunk's square (and the fp64 copy the sum makes of it) is freed
+    /// before the next is made, so the same two blocks of 4 and 8 MiB are reused. 2 operations per chunk, whatever the
+    /// number of parameter tensors.
     /// </summary>
     static Tensor SumOfSquares(Tensor gradient)
     {

@@ -6,7 +6,7 @@ namespace VisionLab.Training;
 
 /// <summary>
 /// AdamW's step on packed parameters: the arithmetic of TorchSharp's (and PyTorch's single-tensor) AdamW, applied to
-/// each parameter group's flat buffers at once: a handful of operations per group and per 4 Mi elements, however many
+/// each parameter group's flat buffers at once: a handful of operations per group and per 1 Mi elements, however many
 /// tensors the model has, where a per-tensor loop issues 9 per tensor (ModernCNN has 62). The host then keeps up with
 /// a GPU, as PyTorch's <c>foreach=True</c> path does.
 /// </summary>
@@ -87,7 +87,7 @@ public sealed class MultiTensorAdamW : IDisposable
             values.mul_(decay);
             group.ExpAvg.mul_(b1).add_(grads, oneMinusB1);
             group.ExpAvgSq.mul_(b2).addcmul_(grads, grads, oneMinusB2);
-            // The denominator is the one temporary: made per chunk, it is a reused 16 MB heap block instead of a fresh
+            // The denominator is the one temporary: made per chunk, it is a reused 4 MiB heap block instead of a fresh
             // copy of every parameter at each step (FlatParameterGroup.ChunkElements).
             var chunks = FlatParameterGroup.Chunks(values).Zip(FlatParameterGroup.Chunks(group.ExpAvg), FlatParameterGroup.Chunks(group.ExpAvgSq));
             foreach (var (value, expAvg, expAvgSq) in chunks)

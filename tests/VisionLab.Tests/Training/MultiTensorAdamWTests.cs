@@ -61,19 +61,19 @@ public sealed class MultiTensorAdamWTests
     [Fact]
     public void A_group_larger_than_one_chunk_is_updated_as_TorchSharps_AdamW_does()
     {
-        // 2100 x 2100 weights: 4.41 M elements, so the decay group's buffers split into two chunks
-        // (FlatParameterGroup.ChunkElements = 4 Mi), the second of 216,896 elements.
+        // 1100 x 1100 weights: 1.21 M elements, so the decay group's buffers split into two chunks
+        // (FlatParameterGroup.ChunkElements = 1 Mi), the second of 161,424 elements.
         static nn.Module<Tensor, Tensor> Wide()
         {
             manual_seed(11);
-            var model = nn.Sequential(nn.Linear(2100, 2100));
+            var model = nn.Sequential(nn.Linear(1100, 1100));
             TensorCountCorrection.ForgetParameterDuplicates(model);
             return model;
         }
         static void WideBackward(nn.Module<Tensor, Tensor> model, int step)
         {
             using var scope = NewDisposeScope();
-            model.call(rand(new long[] { 4, 2100 }, generator: new Generator((ulong)step + 200))).pow(2).mean().backward();
+            model.call(rand(new long[] { 4, 1100 }, generator: new Generator((ulong)step + 200))).pow(2).mean().backward();
         }
         var (reference, packed) = (Wide(), Wide());
         using var plain = NewAdamW(reference);
