@@ -78,7 +78,11 @@ public static partial class NotebookRunner
             OneAtATime.Release();
         }
         var checks = FindChecks(cells);
-        return new NotebookRunResult(path, cells, codeCells.Count, clock.Elapsed, checks, left, failure) { FailedChecks = FindFailedChecks(cells), SkippedParts = FindSkippedParts(cells) };
+        return new NotebookRunResult(path, cells, codeCells.Count, clock.Elapsed, checks, left, failure)
+        {
+            FailedChecks = StdoutLines(cells, FailedCheckLine()),
+            SkippedParts = StdoutLines(cells, SkippedLine()),
+        };
     }
 
     static async Task<CellResult> RunCellAsync(Kernel kernel, int index, string firstLine, string source, CancellationToken token, TimeSpan limit)
@@ -141,17 +145,13 @@ public static partial class NotebookRunner
     [GeneratedRegex(@"^\[visionlab-check-failed\] (.*)$", RegexOptions.Multiline)]
     private static partial Regex FailedCheckLine();
 
-    static List<string> FindFailedChecks(IEnumerable<CellResult> cells) =>
-        cells.SelectMany(c => c.Outputs).Where(o => o.Kind == "stream:stdout")
-            .SelectMany(o => FailedCheckLine().Matches(o.Data["text/plain"]).Select(m => m.Groups[1].Value.TrimEnd('\r')))
-            .ToList();
-
     [GeneratedRegex(@"^SKIPPED: (.*)$", RegexOptions.Multiline)]
     private static partial Regex SkippedLine();
 
-    static List<string> FindSkippedParts(IEnumerable<CellResult> cells) =>
+    /// <summary>The first group of every line of the notebook's standard output that the pattern matches, in order.</summary>
+    static List<string> StdoutLines(IEnumerable<CellResult> cells, Regex line) =>
         cells.SelectMany(c => c.Outputs).Where(o => o.Kind == "stream:stdout")
-            .SelectMany(o => SkippedLine().Matches(o.Data["text/plain"]).Select(m => m.Groups[1].Value.TrimEnd('\r')))
+            .SelectMany(o => line.Matches(o.Data["text/plain"]).Select(m => m.Groups[1].Value.TrimEnd('\r')))
             .ToList();
 
     static ChecksSummary? FindChecks(IEnumerable<CellResult> cells)
