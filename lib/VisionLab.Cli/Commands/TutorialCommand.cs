@@ -93,7 +93,7 @@ public static class TutorialCommand
         AnsiConsole.Write(table);
         int skipped = results.Sum(r => r.SkippedParts.Count);
         if (skipped > 0)
-            AnsiConsole.MarkupLine($"[yellow]{skipped} part(s) skipped on this machine[/] (their notebooks' checks passed without them): " +
+            AnsiConsole.MarkupLine($"[yellow]{skipped} part(s) skipped on this machine[/] (the checks ran without them): " +
                                    Markup.Escape(string.Join("; ", results.SelectMany(r => r.SkippedParts.Select(s => $"{r.Name}: {s}")))));
         if (results.Any(r => !Passed(r)))
             AnsiConsole.MarkupLine("Each failed notebook is written with its outputs, the failing cell's full error included: open it from the folder below.");
