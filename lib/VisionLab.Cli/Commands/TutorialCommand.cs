@@ -18,7 +18,7 @@ public static class TutorialCommand
         var only = new Option<string[]>("--only") { Description = "Run only notebooks whose number is given, e.g. --only 00 --only 02.", AllowMultipleArgumentsPerToken = false };
         var output = SharedOptions.Output("Where executed notebooks go.", Path.Combine(Locations.Root, "artifacts", "notebooks"));
         var timeout = new Option<int>("--timeout") { Description = "Per-notebook limit in minutes.", DefaultValueFactory = _ => 60 };
-        var seed = new Option<int>("--seed") { Description = "The seed the notebooks train with (VISIONLAB_SEED); the data sets keep theirs. Another seed measures a check's spread.", DefaultValueFactory = _ => 0 };
+        var seed = new Option<int>("--seed") { Description = "The seed chapters 03-08 train with (VISIONLAB_SEED); the data sets keep theirs. Another seed measures a check's spread.", DefaultValueFactory = _ => 0 };
         seed.AtLeast(0);
         var command = new Command("tutorial", "Run every tutorial notebook and write the executed notebooks.") { profile, only, output, timeout, seed };
         command.SetAction((parse, cancellation) => RunAsync(

@@ -42,7 +42,7 @@ public static class AttentionLocalization
     public static AttentionLocalizationResult Measure<TModel>(TModel model, SyntheticShapes data, IImageTransform transform, int batchSize = 100,
         CancellationToken cancellationToken = default) where TModel : nn.Module<Tensor, Tensor>, IAttentionModel
     {
-        var device = model.parameters().First().device;
+        var device = ModuleDevice.Of(model);
         var (lastLayer, rollout, uniform, correct) = (new List<double>(), new List<double>(), new List<double>(), new List<bool>());
         var (peakLast, peakRollout) = (new List<bool>(), new List<bool>());
         List<double>[]? heads = null;

@@ -1,3 +1,4 @@
+using VisionLab.Core;
 using static TorchSharp.torch;
 
 namespace VisionLab.Explain;
@@ -33,7 +34,8 @@ public static class ExplanationChecks
     /// <summary>
     /// Removes the most important pixels first (by the upsampled map, or in a seeded random order when
     /// <paramref name="randomSeed"/> is given: the baseline), replacing them with <paramref name="fill"/> (0 is the
-    /// mean colour of normalised images), and records the mean softmax probability of each image's class.
+    /// mean colour of normalised images), and records the mean softmax probability of each image's class. The images go
+    /// to the model's device (<see cref="ModuleDevice"/>).
     /// </summary>
     public static DeletionCurve Deletion(nn.Module<Tensor, Tensor> model, Tensor images, Tensor maps, long[] classes, int steps = 10,
         int? randomSeed = null, double fill = 0.0)
@@ -47,6 +49,7 @@ public static class ExplanationChecks
         {
             using var scope = NewDisposeScope();
             using var noGrad = no_grad();
+            images = images.to(ModuleDevice.Of(model));
             long batch = images.shape[0], height = images.shape[2], width = images.shape[3], pixels = height * width;
             Tensor importance = randomSeed is { } seed
                 ? rand(new long[] { batch, pixels }, generator: new Generator((ulong)seed))

@@ -1,4 +1,5 @@
 using TorchSharp;
+using VisionLab.Core;
 using static TorchSharp.torch;
 
 namespace VisionLab.Explain;
@@ -18,7 +19,8 @@ public static class GradCam
 {
     /// <summary>
     /// Class activation maps [B, h, w] for <paramref name="images"/>; <paramref name="classes"/> picks the class per
-    /// image (null: the predicted one). The model runs in eval mode and is put back in the mode it was in.
+    /// image (null: the predicted one). The model runs in eval mode and is put back in the mode it was in. The images
+    /// go to the model's device (<see cref="ModuleDevice"/>); maps and logits come back on the images' device.
     /// </summary>
     public static CamResult Compute(nn.Module<Tensor, Tensor> model, nn.Module<Tensor, Tensor> layer, Tensor images, long[]? classes = null,
         CamMethod method = CamMethod.GradCam, bool normalize = true)
@@ -39,7 +41,7 @@ public static class GradCam
         {
             using var scope = NewDisposeScope();
             using var enableGrad = enable_grad();
-            var input = images.detach().requires_grad_(false);
+            var input = images.detach().to(ModuleDevice.Of(model)).requires_grad_(false);
             var logits = model.call(input);
             if (captured is null)
                 throw new ArgumentException("The layer was not called during the forward pass: pass a sub-module the model invokes through call(...).");
@@ -58,8 +60,8 @@ public static class GradCam
                 var max = cam.flatten(1).max(1).values.view(-1, 1, 1);
                 cam = torch.where(max > 0, cam / max.clamp_min(1e-12), zeros_like(cam));          // all-zero maps stay zero
             }
-            return new CamResult(cam.detach().MoveToOuterDisposeScope(), raw.detach().MoveToOuterDisposeScope(),
-                targets.cpu().data<long>().ToArray(), logits.detach().MoveToOuterDisposeScope());
+            return new CamResult(cam.detach().to(images.device).MoveToOuterDisposeScope(), raw.detach().to(images.device).MoveToOuterDisposeScope(),
+                targets.cpu().data<long>().ToArray(), logits.detach().to(images.device).MoveToOuterDisposeScope());
         }
         finally
         {

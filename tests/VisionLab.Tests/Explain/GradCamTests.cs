@@ -1,4 +1,6 @@
 using System.Text.Json;
+using TorchSharp;
+using VisionLab.Core;
 using VisionLab.Explain;
 using VisionLab.Models;
 using VisionLab.Tests.Golden;
@@ -35,6 +37,27 @@ public sealed class GradCamTests
         var scaledMax = result.Maps.flatten(1).max(1).values;
         var expectedMax = cam.flatten(1).max(1).values.gt(0).to(ScalarType.Float32);
         Assert.True((scaledMax - expectedMax).abs().max().item<float>() < 1e-5, $"per-image maxima {string.Join(", ", scaledMax.data<float>().ToArray())}");
+    }
+
+    [Fact]
+    public void Runs_a_model_on_the_default_device_on_CPU_images_and_returns_the_maps_on_the_CPU()
+    {
+        // What a notebook does after training: the trainer put the model on TorchEnvironment.DefaultDevice (CUDA when
+        // present), the images were built on the CPU. On a CPU-only machine both are the CPU.
+        using var scope = NewDisposeScope();
+        manual_seed(0);
+        using var model = new ModernCNN(10);
+        var images = randn(2, 3, 32, 32);
+        using var onCpu = GradCam.Compute(model, GradCam.FindLayer(model, "layer2"), images);
+        model.to(TorchEnvironment.DefaultDevice);
+        Assert.Equal(TorchEnvironment.DefaultDevice.type, ModuleDevice.Of(model).type);
+        using var onDefault = GradCam.Compute(model, GradCam.FindLayer(model, "layer2"), images);
+        Assert.Equal(DeviceType.CPU, onDefault.Maps.device_type);
+        Assert.Equal(DeviceType.CPU, onDefault.Logits.device_type);
+        Assert.Equal(onCpu.Classes, onDefault.Classes);
+        Assert.True((onCpu.Maps - onDefault.Maps).abs().max().item<float>() <= 1e-4);
+        var deletion = ExplanationChecks.Deletion(model, images, onDefault.Maps, onDefault.Classes, steps: 2);
+        Assert.Equal(3, deletion.Probabilities.Length);
     }
 
     [Fact]

@@ -1,6 +1,7 @@
 using Google.Protobuf;
 using Onnx;
 using TorchSharp.Modules;
+using VisionLab.Core;
 using VisionLab.Models;
 using static TorchSharp.torch;
 using static VisionLab.Deploy.Onnx.OnnxGraphBuilder;
@@ -44,7 +45,7 @@ public static class OnnxExporter
         long[] outputShape;
         try
         {
-            var device = model.parameters().FirstOrDefault()?.device ?? CPU;
+            var device = ModuleDevice.Of(model);
             outputShape = model.call(zeros(new long[] { 1 }.Concat(inputShape).ToArray(), device: device)).shape;
         }
         finally { model.train(wasTraining); }
