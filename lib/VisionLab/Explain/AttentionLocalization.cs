@@ -42,14 +42,14 @@ public static class AttentionLocalization
     public static AttentionLocalizationResult Measure<TModel>(TModel model, SyntheticShapes data, IImageTransform transform, int batchSize = 100,
         CancellationToken cancellationToken = default) where TModel : nn.Module<Tensor, Tensor>, IAttentionModel
     {
-        var device = ModuleDevice.Of(model);
+        var placement = ModelPlacement.Of(model);
         var (lastLayer, rollout, uniform, correct) = (new List<double>(), new List<double>(), new List<double>(), new List<bool>());
         var (peakLast, peakRollout) = (new List<bool>(), new List<bool>());
         List<double>[]? heads = null;
         var loader = new DataLoader(data, transform, new DataLoaderOptions { BatchSize = batchSize, Shuffle = false });
-        EvaluationPass.Run(loader, model, device, batch =>
+        EvaluationPass.Run(loader, model, placement.Device, batch =>
         {
-            using var output = model.ForwardWithAttention(batch.Images);
+            using var output = model.ForwardWithAttention(placement.Place(batch.Images));
             var masks = data.Masks(batch.Indices);
             var perHead = AttentionMaps.PerHead(output);
             var last = perHead.mean([1]);

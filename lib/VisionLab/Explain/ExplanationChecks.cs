@@ -35,7 +35,7 @@ public static class ExplanationChecks
     /// Removes the most important pixels first (by the upsampled map, or in a seeded random order when
     /// <paramref name="randomSeed"/> is given: the baseline), replacing them with <paramref name="fill"/> (0 is the
     /// mean colour of normalised images), and records the mean softmax probability of each image's class. The images go
-    /// to the model's device (<see cref="ModuleDevice"/>).
+    /// to the model's device and type (<see cref="ModelPlacement"/>).
     /// </summary>
     public static DeletionCurve Deletion(nn.Module<Tensor, Tensor> model, Tensor images, Tensor maps, long[] classes, int steps = 10,
         int? randomSeed = null, double fill = 0.0)
@@ -49,7 +49,7 @@ public static class ExplanationChecks
         {
             using var scope = NewDisposeScope();
             using var noGrad = no_grad();
-            images = images.to(ModuleDevice.Of(model));
+            images = ModelPlacement.Of(model).Place(images);
             long batch = images.shape[0], height = images.shape[2], width = images.shape[3], pixels = height * width;
             Tensor importance = randomSeed is { } seed
                 ? rand(new long[] { batch, pixels }, generator: new Generator((ulong)seed))
@@ -60,11 +60,11 @@ public static class ExplanationChecks
             for (int step = 0; step <= steps; step++)
             {
                 long removed = pixels * step / steps;
-                var keep = ones(batch, pixels, device: images.device);
-                if (removed > 0) keep.scatter_(1, order[.., ..(int)removed], zeros(batch, removed, device: images.device));
+                var keep = ones(batch, pixels, dtype: images.dtype, device: images.device);
+                if (removed > 0) keep.scatter_(1, order[.., ..(int)removed], zeros(batch, removed, dtype: images.dtype, device: images.device));
                 keep = keep.view(batch, 1, height, width);
                 var edited = images * keep + fill * (1 - keep);
-                var probability = nn.functional.softmax(model.call(edited), 1).gather(1, targets).mean();
+                var probability = nn.functional.softmax(model.call(edited).to(ScalarType.Float32), 1).gather(1, targets).mean();
                 (fractions[step], probabilities[step]) = (step / (double)steps, probability.item<float>());
             }
             return new DeletionCurve(fractions, probabilities);

@@ -20,7 +20,8 @@ public static class GradCam
     /// <summary>
     /// Class activation maps [B, h, w] for <paramref name="images"/>; <paramref name="classes"/> picks the class per
     /// image (null: the predicted one). The model runs in eval mode and is put back in the mode it was in. The images
-    /// go to the model's device (<see cref="ModuleDevice"/>); maps and logits come back on the images' device.
+    /// go to the model's device and type (<see cref="ModelPlacement"/>); the maps are computed in fp32 and come back,
+    /// with the logits, as fp32 on the images' device.
     /// </summary>
     public static CamResult Compute(nn.Module<Tensor, Tensor> model, nn.Module<Tensor, Tensor> layer, Tensor images, long[]? classes = null,
         CamMethod method = CamMethod.GradCam, bool normalize = true)
@@ -41,7 +42,7 @@ public static class GradCam
         {
             using var scope = NewDisposeScope();
             using var enableGrad = enable_grad();
-            var input = images.detach().to(ModuleDevice.Of(model)).requires_grad_(false);
+            var input = ModelPlacement.Of(model).Place(images.detach()).requires_grad_(false);
             var logits = model.call(input);
             if (captured is null)
                 throw new ArgumentException("The layer was not called during the forward pass: pass a sub-module the model invokes through call(...).");
@@ -51,7 +52,7 @@ public static class GradCam
             var score = logits.gather(1, targets.unsqueeze(1)).sum();
             var activations = captured;
             var gradients = torch.autograd.grad([score], [activations])[0];
-            (activations, gradients) = (ToMaps(activations.detach()), ToMaps(gradients));
+            (activations, gradients) = (ToMaps(activations.detach()).to(ScalarType.Float32), ToMaps(gradients).to(ScalarType.Float32));
             var weights = method == CamMethod.GradCam ? gradients.mean([2, 3], keepdim: true) : PlusPlusWeights(activations, gradients);
             var cam = nn.functional.relu((weights * activations).sum(1));                        // [B, h, w]
             var raw = cam.clone();
@@ -61,7 +62,7 @@ public static class GradCam
                 cam = torch.where(max > 0, cam / max.clamp_min(1e-12), zeros_like(cam));          // all-zero maps stay zero
             }
             return new CamResult(cam.detach().to(images.device).MoveToOuterDisposeScope(), raw.detach().to(images.device).MoveToOuterDisposeScope(),
-                targets.cpu().data<long>().ToArray(), logits.detach().to(images.device).MoveToOuterDisposeScope());
+                targets.cpu().data<long>().ToArray(), logits.detach().to(ScalarType.Float32, images.device).MoveToOuterDisposeScope());
         }
         finally
         {

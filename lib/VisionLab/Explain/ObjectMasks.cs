@@ -18,7 +18,7 @@ public static class ObjectMasks
     {
         CheckBatch(maps, masks);
         using var scope = NewDisposeScope();
-        var onObject = ObjectPatches(masks, maps.shape[^1]).to(ScalarType.Float32).flatten(1);
+        var onObject = ObjectPatches(masks.to(maps.device), maps.shape[^1]).to(ScalarType.Float32).flatten(1);   // masks often stay on the CPU
         var mass = maps.to(ScalarType.Float32).flatten(1);
         var inside = (mass * onObject).sum(1) / mass.sum(1).clamp_min(1e-12);
         return inside.to(ScalarType.Float64).cpu().data<double>().ToArray();
@@ -29,7 +29,7 @@ public static class ObjectMasks
     {
         CheckBatch(maps, masks);
         using var scope = NewDisposeScope();
-        var onObject = ObjectPatches(masks, maps.shape[^1]).flatten(1);
+        var onObject = ObjectPatches(masks.to(maps.device), maps.shape[^1]).flatten(1);
         var peaks = maps.flatten(1).argmax(1, keepdim: true);
         return onObject.gather(1, peaks).squeeze(1).cpu().data<bool>().ToArray();
     }

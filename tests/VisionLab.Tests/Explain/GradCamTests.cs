@@ -50,7 +50,7 @@ public sealed class GradCamTests
         var images = randn(2, 3, 32, 32);
         using var onCpu = GradCam.Compute(model, GradCam.FindLayer(model, "layer2"), images);
         model.to(TorchEnvironment.DefaultDevice);
-        Assert.Equal(TorchEnvironment.DefaultDevice.type, ModuleDevice.Of(model).type);
+        Assert.Equal(TorchEnvironment.DefaultDevice.type, ModelPlacement.Of(model).Device.type);
         using var onDefault = GradCam.Compute(model, GradCam.FindLayer(model, "layer2"), images);
         Assert.Equal(DeviceType.CPU, onDefault.Maps.device_type);
         Assert.Equal(DeviceType.CPU, onDefault.Logits.device_type);
@@ -58,6 +58,45 @@ public sealed class GradCamTests
         Assert.True((onCpu.Maps - onDefault.Maps).abs().max().item<float>() <= 1e-4);
         var deletion = ExplanationChecks.Deletion(model, images, onDefault.Maps, onDefault.Classes, steps: 2);
         Assert.Equal(3, deletion.Probabilities.Length);
+    }
+
+    [Fact]
+    public void Runs_a_reduced_precision_model_on_fp32_images_and_returns_fp32_maps()
+    {
+        // A trainer's mixed precision leaves the model in fp16 or bf16 (MasterWeights); bf16 runs on the CPU too.
+        using var scope = NewDisposeScope();
+        manual_seed(0);
+        using var model = new ModernCNN(10);
+        var images = randn(4, 3, 32, 32);
+        using var full = GradCam.Compute(model, GradCam.FindLayer(model, "layer2"), images);
+        model.to(ScalarType.BFloat16);
+        Assert.Equal(ScalarType.BFloat16, ModelPlacement.Of(model).FloatType);
+        using var reduced = GradCam.Compute(model, GradCam.FindLayer(model, "layer2"), images, full.Classes);
+        Assert.Equal(ScalarType.Float32, reduced.Maps.dtype);
+        Assert.Equal(ScalarType.Float32, reduced.Logits.dtype);
+        Assert.True(reduced.Maps.ge(0).all().item<bool>() && reduced.Maps.le(1).all().item<bool>());
+        // bf16 keeps 8 bits of mantissa: the maps agree loosely, not to the last digit.
+        Assert.True((full.Maps - reduced.Maps).abs().mean().item<float>() < 0.1, $"mean |fp32 - bf16| {(full.Maps - reduced.Maps).abs().mean().item<float>()}");
+        var deletion = ExplanationChecks.Deletion(model, images, reduced.Maps, reduced.Classes, steps: 2);
+        Assert.All(deletion.Probabilities, p => Assert.InRange(p, 0.0, 1.0));
+    }
+
+    [Fact]
+    public void A_placement_is_where_the_parameters_are_and_fp32_on_the_CPU_without_any()
+    {
+        using var linear = nn.Linear(2, 3);
+        Assert.Equal(ScalarType.Float32, ModelPlacement.Of(linear).FloatType);
+        Assert.Equal(DeviceType.CPU, ModelPlacement.Of(linear).Device.type);
+        linear.to(ScalarType.Float64);
+        var placement = ModelPlacement.Of(linear);
+        Assert.Equal(ScalarType.Float64, placement.FloatType);
+        using var placed = placement.Place(ones(1, 2));
+        Assert.Equal(ScalarType.Float64, placed.dtype);
+        using var labels = placement.Place(tensor(new long[] { 1, 2 }));
+        Assert.Equal(ScalarType.Int64, labels.dtype);   // labels keep their type
+        using var relu = nn.ReLU();
+        Assert.Equal(ScalarType.Float32, ModelPlacement.Of(relu).FloatType);
+        Assert.Equal(DeviceType.CPU, ModelPlacement.Of(relu).Device.type);
     }
 
     [Fact]

@@ -45,8 +45,8 @@ public static class OnnxExporter
         long[] outputShape;
         try
         {
-            var device = ModuleDevice.Of(model);
-            outputShape = model.call(zeros(new long[] { 1 }.Concat(inputShape).ToArray(), device: device)).shape;
+            var placement = ModelPlacement.Of(model);
+            outputShape = model.call(zeros(new long[] { 1 }.Concat(inputShape).ToArray(), dtype: placement.FloatType, device: placement.Device)).shape;
         }
         finally { model.train(wasTraining); }
 
