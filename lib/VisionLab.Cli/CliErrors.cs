@@ -38,6 +38,23 @@ public static class CliErrors
         return Bug;
     }
 
+    /// <summary>
+    /// The parser's words for a value that did not parse ("Cannot parse argument 'abc' for option '--epochs' as
+    /// expected type 'System.Int32'") in the user's: the option, the value and what it takes.
+    /// </summary>
+    public static string Friendly(string parserMessage)
+    {
+        var match = System.Text.RegularExpressions.Regex.Match(parserMessage, @"^Cannot parse argument '(?<value>.*)' for option '(?<option>[^']+)' as expected type '(?<type>[^']+)'");
+        if (!match.Success) return parserMessage;
+        var type = match.Groups["type"].Value;
+        var takes = type.Contains("System.Int32") ? $"a whole number from {int.MinValue} to {int.MaxValue}"
+            : type.Contains("System.Int64") ? "a whole number (digits only, e.g. 40000000)"
+            : type.Contains("System.Double") ? "a number (e.g. 0.001 or 1e-3)"
+            : type.Contains("System.Boolean") ? "true or false"
+            : type.Split('.', '[', ']', '`').LastOrDefault(p => p.Length > 1) is { } name ? $"one of the values {name} allows (see --help)" : "another value";
+        return $"{match.Groups["option"].Value}: '{match.Groups["value"].Value}' is not {takes}.";
+    }
+
     /// <summary>One line on standard error, "error: ..." (no markup interpretation of the message).</summary>
     public static void WriteError(string message) =>
         Console.Error.WriteLine("error: " + string.Join(" ", message.Split('\n', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)));

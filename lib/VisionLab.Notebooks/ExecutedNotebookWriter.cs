@@ -37,7 +37,8 @@ public static class ExecutedNotebookWriter
             cell["execution_count"] = executionCount;
         }
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(destination))!);
-        var temporary = destination + ".tmp";
+        // The library's temporary-file pattern (VisionLab.Core.AtomicFile), which the run folder's clean-up recognises.
+        var temporary = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(destination))!, $".{Path.GetFileName(destination)}.{Environment.ProcessId}.0.visionlab-tmp");
         File.WriteAllText(temporary, notebook.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
         File.Move(temporary, destination, overwrite: true);
     }

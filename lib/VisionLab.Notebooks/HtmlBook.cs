@@ -150,7 +150,8 @@ public static partial class HtmlBook
 
     static void WriteAtomically(string path, string content)
     {
-        var temporary = path + ".tmp";
+        // The library's temporary-file pattern (VisionLab.Core.AtomicFile), which the run folder's clean-up recognises.
+        var temporary = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path))!, $".{Path.GetFileName(path)}.{Environment.ProcessId}.0.visionlab-tmp");
         File.WriteAllText(temporary, content);
         File.Move(temporary, path, overwrite: true);
     }

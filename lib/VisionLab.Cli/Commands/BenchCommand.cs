@@ -28,7 +28,7 @@ public static class BenchCommand
     {
         var model = SharedOptions.Model();
         var batchSize = SharedOptions.BatchSize();
-        var batches = new Option<int>("--batches") { DefaultValueFactory = _ => 10, Description = "Measured batches per round." };
+        var batches = new Option<int>("--batches") { DefaultValueFactory = _ => 10, Description = "Measured batches per round." }.AtLeast(1);
         var rounds = SharedOptions.Rounds("Alternating rounds; the median is reported.");
         var compare = SharedOptions.ComparePyTorch("Also run the guide's PyTorch code (modern-cnn, vit-32) with the same settings, alternating rounds, and print the ratio.");
         var precision = SharedOptions.Precision("On CUDA, Float16 / BFloat16 make the PyTorch side use the guide's autocast and GradScaler.");
@@ -40,9 +40,9 @@ public static class BenchCommand
             int size = parse.GetValue(batchSize), count = parse.GetValue(batches), roundCount = parse.GetValue(rounds);
             bool withPyTorch = parse.GetValue(compare);
             if (withPyTorch && name is not ("modern-cnn" or "vit-32" or "modern-cnn-tiny" or "vit-32-tiny"))
-                throw new ArgumentException($"The PyTorch reference has the guide's models only: modern-cnn or vit-32, not {name}.");
+                throw new UsageException($"--compare-pytorch: the PyTorch reference has the guide's models only: modern-cnn or vit-32, not {name}.");
             if (name.EndsWith("-tiny", StringComparison.Ordinal) && name is not ("modern-cnn-tiny" or "vit-32-tiny"))
-                throw new ArgumentException($"--tiny narrows the guide's models only: modern-cnn or vit-32, not {parse.GetValue(model)}.");
+                throw new UsageException($"--tiny narrows the guide's models only: modern-cnn or vit-32, not {parse.GetValue(model)}.");
             if (withPyTorch) PyTorchReference.EnsureInstalled(line => AnsiConsole.MarkupLine($"[grey]{Markup.Escape(line)}[/]"));
             AnsiConsole.MarkupLine($"{Markup.Escape(name)} training step, batch {size}, 32x32, {parse.GetValue(precision)}, {count + 1} batches per round (the first warms up); " +
                                    $"{Markup.Escape(TorchEnvironment.Describe().ToString())}; {Markup.Escape(NativeHeap.Status)}" +
@@ -73,8 +73,8 @@ public static class BenchCommand
     static Command Pipeline()
     {
         var batchSize = SharedOptions.BatchSize();
-        var workers = new Option<int[]>("--workers") { Description = "Worker counts to compare (default: 1 and all cores).", AllowMultipleArgumentsPerToken = true };
-        var images = new Option<int>("--images") { DefaultValueFactory = _ => 4000, Description = "Images per measured epoch." };
+        var workers = new Option<int[]>("--workers") { Description = "Worker counts to compare (default: 1 and all cores; 0 builds batches on the consumer's thread).", AllowMultipleArgumentsPerToken = true }.EachAtLeast(0, 256);
+        var images = new Option<int>("--images") { DefaultValueFactory = _ => 4000, Description = "Images per measured epoch." }.AtLeast(1);
         var rounds = SharedOptions.Rounds("Measured epochs per setting; the median is reported.");
         var policy = new Option<string>("--policy") { DefaultValueFactory = _ => "guide", Description = "AutoAugment policy: guide, or cifar10 (what tests/benchmarks/pipeline_torchvision.py runs)." };
         policy.OneOf("guide", "cifar10");

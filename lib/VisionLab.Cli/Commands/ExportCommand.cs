@@ -23,36 +23,45 @@ public static class ExportCommand
         var output = SharedOptions.Output("The file to write, or for triton the model repository folder (default: beside the weights, named by format; the Triton model is named after --model).");
         var calibration = new Option<CalibrationMethod>("--calibration") { DefaultValueFactory = _ => CalibrationMethod.MinMax, Description = "INT8 activation ranges: MinMax or Percentile." };
         var calibrationImages = new Option<int>("--calibration-images") { DefaultValueFactory = _ => 512, Description = "Training images used to calibrate INT8 ranges." }.AtLeast(1);
-        var command = new Command("export", "Export trained weights for deployment.") { weights, model, dataset, format, output, calibration, calibrationImages };
+        var overwrite = new Option<bool>("--overwrite") { Description = "Replace an existing file (or Triton model folder) at the target." };
+        var command = new Command("export", "Export trained weights for deployment.") { weights, model, dataset, format, output, calibration, calibrationImages, overwrite };
         command.SetAction((parse, cancellation) =>
         {
             var file = parse.GetValue(weights)!;
             string kind = parse.GetValue(format)!;
-            string target = parse.GetValue(output) is { } given ? Path.GetFullPath(given) : Path.Combine(file.DirectoryName!, kind switch
-            {
-                "onnx" => "model.onnx",
-                "onnx-int8" => "model-int8.onnx",
-                "triton" => "triton-models",
-                "pytorch" => "model.pt",
-                _ => "model.safetensors",
-            });
+            string target = parse.GetValue(output) is { } given ? Path.GetFullPath(given) : Path.Combine(file.DirectoryName!, DefaultName(kind));
             // The name must say what the file holds: predict and evaluate pick the engine by it.
             var expected = kind switch { "onnx" or "onnx-int8" => ".onnx", "pytorch" => ".pt", "triton" => "", _ => ".safetensors" };
             if (kind != "triton" && !Path.GetExtension(target).Equals(expected, StringComparison.OrdinalIgnoreCase) && !(kind == "pytorch" && Path.GetExtension(target) is ".pth"))
                 throw new UsageException($"--output {target}: a {kind} file needs the extension {expected}.");
+            if (!file.Exists) throw new FileNotFoundException($"Weights not found: {file.FullName}", file.FullName);
+            // Never the input itself, never another file unasked.
+            if (string.Equals(Path.GetFullPath(target), file.FullName, StringComparison.Ordinal))
+                throw new UsageException($"--output {target} is the weights file being exported: choose another --output (or --format).");
+            if (kind != "triton" && Directory.Exists(target))
+                throw new UsageException($"--output {target} is a folder: give a file name, e.g. {Path.Combine(target, Path.GetFileName(DefaultName(kind)))}.");
+            var existing = kind == "triton" ? Path.Combine(target, parse.GetValue(model)!) : target;
+            if ((File.Exists(existing) || (kind == "triton" && Directory.Exists(existing))) && !parse.GetValue(overwrite))
+                throw new UsageException($"{existing} already exists: replace it with --overwrite, or choose another --output.");
+            if (kind == "triton" && File.Exists(target)) throw new UsageException($"--output {target} is a file: the Triton export writes a model repository folder.");
             ProbeWritable(kind == "triton" ? Path.Combine(target, "config.pbtxt") : target);
             var data = DatasetCatalog.Load(parse.GetValue(dataset)!, cancellationToken: cancellation);
             using var network = SharedOptions.ModelWithWeights(parse.GetValue(model)!, data.Test.Classes.Count, file.FullName);
             network.eval();
+            cancellation.ThrowIfCancellationRequested();
             var options = new OnnxExportOptions { Metadata = Predictor.OnnxExportMetadata(data.Test.Classes, data.Format) };
             var shape = OnnxExporter.DefaultInputShape(network);
             switch (kind)
             {
                 case "onnx":
-                    OnnxExporter.Export(network, shape, target, options);
+                    var onnx = OnnxExporter.ToModel(network, shape, options);
+                    cancellation.ThrowIfCancellationRequested();
+                    OnnxExporter.Save(onnx, target);
                     break;
                 case "triton":
-                    var folder = TritonModelRepository.Write(OnnxExporter.ToModel(network, shape, options), target, parse.GetValue(model)!, data.Test.Classes);
+                    var exported = OnnxExporter.ToModel(network, shape, options);
+                    cancellation.ThrowIfCancellationRequested();
+                    var folder = TritonModelRepository.Write(exported, target, parse.GetValue(model)!, data.Test.Classes);
                     AnsiConsole.MarkupLine($"Wrote the Triton model {Markup.Escape(folder)} ({TritonModelRepository.ConfigFile}, {TritonModelRepository.LabelsFile}, 1/{TritonModelRepository.ModelFile}); serve it with tritonserver --model-repository {Markup.Escape(target)}");
                     return Task.FromResult(0);
                 case "onnx-int8":
@@ -61,7 +70,9 @@ public static class ExportCommand
                     using (var calibrationSet = new CalibrationSet(loader, parse.GetValue(calibrationImages), cancellation))
                     {
                         AnsiConsole.MarkupLine($"Calibrating INT8 ranges ({method}) on {calibrationSet.Count} training images");
-                        OnnxExporter.Save(OnnxQuantizer.Quantize(OnnxExporter.ToModel(network, shape, options), calibrationSet.Batches, new QuantizationOptions { Method = method }), target);
+                        var quantized = OnnxQuantizer.Quantize(OnnxExporter.ToModel(network, shape, options), calibrationSet.Batches, new QuantizationOptions { Method = method });
+                        cancellation.ThrowIfCancellationRequested();
+                        OnnxExporter.Save(quantized, target);
                     }
                     break;
                 default:
@@ -74,6 +85,16 @@ public static class ExportCommand
         });
         return command;
     }
+
+    /// <summary>Where a format goes beside the weights when --output is not given.</summary>
+    static string DefaultName(string kind) => kind switch
+    {
+        "onnx" => "model.onnx",
+        "onnx-int8" => "model-int8.onnx",
+        "triton" => "triton-models",
+        "pytorch" => "model.pt",
+        _ => "model.safetensors",
+    };
 
     /// <summary>An unwritable destination is found before the export's work, not after it.</summary>
     static void ProbeWritable(string target)

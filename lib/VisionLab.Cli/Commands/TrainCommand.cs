@@ -43,7 +43,7 @@ public static class TrainCommand
         restartPeriod.AtLeast(1);
         var precision = SharedOptions.Precision();
         var accumulation = new Option<int>("--accumulation") { DefaultValueFactory = _ => 1, Description = "Batches per optimiser step." }.AtLeast(1);
-        var seed = new Option<int>("--seed") { DefaultValueFactory = _ => 0 };
+        var seed = new Option<int>("--seed") { DefaultValueFactory = _ => 0, Description = "Seeds the weights, the shuffling and the augmentation." }.AtLeast(0);
         var limit = new Option<int?>("--limit") { Description = "Use only the first N training images." }.AtLeast(1);
         var output = SharedOptions.Output("Checkpoint, weights and metrics go here.", Path.Combine("artifacts", "train"));
         var resume = new Option<FileInfo?>("--resume") { Description = "A checkpoint to continue from (same recipe)." };
@@ -58,12 +58,19 @@ public static class TrainCommand
             using var folder = RunFolder.Claim(Path.GetFullPath(parse.GetValue(output)!), "--output");
             foreach (var stale in folder.RemovedStaleFiles) AnsiConsole.MarkupLine($"Removed {Markup.Escape(stale)}, left by a run that was killed while writing.");
             var checkpointPath = Path.Combine(folder.FullPath, "checkpoint.ckpt");
+            var exports = (parse.GetValue(export) ?? []).Select(format => format == "safetensors" ? "model.safetensors" : "model.pt").ToList();
+            // Every file this run will write, checked before the first epoch (a folder in the way is otherwise found after it).
+            folder.ProbeOutputs("--output", new[] { "checkpoint.ckpt", "model.bin", "metrics.json" }.Concat(exports).SelectMany(f => new[] { f, WeightFiles.RecordPath(f) }));
+            if (parse.GetValue(resume) is { } resumeFrom && !resumeFrom.Exists)
+                throw new UsageException(Directory.Exists(resumeFrom.FullName) ? $"--resume {resumeFrom.FullName} is a folder: give the checkpoint.ckpt inside it."
+                                                                               : $"--resume {resumeFrom.FullName}: no such checkpoint.");
             var earlier = new[] { checkpointPath, Path.Combine(folder.FullPath, "model.bin") }.Where(File.Exists).ToList();
             if (earlier.Count > 0 && parse.GetValue(resume) is null && !parse.GetValue(overwrite))
                 throw new UsageException($"{folder.FullPath} already holds a run ({string.Join(", ", earlier.Select(Path.GetFileName))}): continue it with " +
                                          $"--resume {checkpointPath}, replace it with --overwrite, or choose another --output.");
             var data = DatasetCatalog.Load(parse.GetValue(dataset)!, cancellationToken: cancellation);
             var trainSet = DatasetSubset.Of(data.Train, parse.GetValue(limit));
+            if (trainSet.Count == 0) throw new UsageException($"{data.Name} has no training images: nothing to train on.");
             if (data.Train.Classes.Count < 2)
                 AnsiConsole.MarkupLine($"[yellow]warning:[/] {Markup.Escape(data.Name)} has one class ({Markup.Escape(data.Train.Classes.FirstOrDefault() ?? "")}): every prediction is right, so its accuracy says nothing. Put each class's images in a subfolder of their own.");
             var options = new TrainerOptions
@@ -87,6 +94,9 @@ public static class TrainCommand
             using var network = ModelCatalog.Create(parse.GetValue(model)!, data.Train.Classes.Count);
             var objective = new SupervisedObjective { MixProbability = parse.GetValue(mixup) };
             using var trainer = new Trainer(network, options, objective: objective);
+            // A checkpoint holds the weights and AdamW's two moments; while one is replaced, the old one is still there.
+            long weightBytes = network.state_dict().Values.Sum(t => t.NumberOfElements * t.ElementSize);
+            folder.ProbeSpace(weightBytes * (2 * 3 + 1 + exports.Count), "--output");
             if (parse.GetValue(resume) is { } checkpoint)
             {
                 trainer.LoadCheckpoint(checkpoint.FullName);
@@ -118,13 +128,20 @@ public static class TrainCommand
                 return Task.FromResult(130);
             }
 
+            if (remaining > 0 && trainer.History.Count == 0)
+                throw new ActionableException($"No epoch finished, so no weights were written to {folder.FullPath}.");
+            // Each file whole or not at all: a kill during the save leaves the earlier run's model.bin, not half of this one.
             var weightsPath = Path.Combine(folder.FullPath, "model.bin");
-            network.save(weightsPath);
-            WeightFiles.WriteRecord(network, weightsPath);
-            File.WriteAllText(Path.Combine(folder.FullPath, "metrics.json"), JsonSerializer.Serialize(trainer.History, new JsonSerializerOptions(Checkpoint.Json) { WriteIndented = true }));
-            foreach (var format in parse.GetValue(export) ?? [])
+            AtomicFile.Write(weightsPath, stream =>
             {
-                var path = Path.Combine(folder.FullPath, format == "safetensors" ? "model.safetensors" : "model.pt");
+                using var writer = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true);
+                network.save(writer);
+            });
+            WeightFiles.WriteRecord(network, weightsPath);
+            AtomicFile.WriteAllText(Path.Combine(folder.FullPath, "metrics.json"), JsonSerializer.Serialize(trainer.History, new JsonSerializerOptions(Checkpoint.Json) { WriteIndented = true }));
+            foreach (var file in exports)
+            {
+                var path = Path.Combine(folder.FullPath, file);
                 PyTorchWeights.Save(network, path);
                 WeightFiles.WriteRecord(network, path);
                 AnsiConsole.MarkupLine($"Exported {Markup.Escape(path)}");

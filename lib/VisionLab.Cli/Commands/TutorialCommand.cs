@@ -17,7 +17,7 @@ public static class TutorialCommand
         profile.OneOf("smoke", "default", "full");
         var only = new Option<string[]>("--only") { Description = "Run only notebooks whose number is given, e.g. --only 00 --only 02.", AllowMultipleArgumentsPerToken = false };
         var output = SharedOptions.Output("Where executed notebooks go.", Path.Combine(Locations.Root, "artifacts", "notebooks"));
-        var timeout = new Option<int>("--timeout") { Description = "Per-notebook limit in minutes.", DefaultValueFactory = _ => 60 };
+        var timeout = new Option<int>("--timeout") { Description = "Per-notebook limit in minutes (1 to 1440).", DefaultValueFactory = _ => 60 }.AtLeast(1, 24 * 60);
         var seed = new Option<int>("--seed") { Description = "The seed chapters 03-08 train with (VISIONLAB_SEED); the data sets keep theirs. Another seed measures a check's spread.", DefaultValueFactory = _ => 0 };
         seed.AtLeast(0);
         var command = new Command("tutorial", "Run every tutorial notebook and write the executed notebooks.") { profile, only, output, timeout, seed };
@@ -33,8 +33,9 @@ public static class TutorialCommand
             .ToList();
         if (notebooks.Count == 0)
         {
-            AnsiConsole.MarkupLine($"[red]No notebook matches[/] {Markup.Escape(string.Join(", ", only))} in {Markup.Escape(Locations.Notebooks)}.");
-            return 2;
+            var numbers = Directory.EnumerateFiles(Locations.Notebooks, "*.ipynb").Select(p => Path.GetFileName(p)[..2]).Order(StringComparer.Ordinal);
+            CliErrors.WriteError($"--only {string.Join(" --only ", only)}: no notebook in {Locations.Notebooks} has that number. The numbers are {string.Join(", ", numbers)}.");
+            return CliErrors.UserError;
         }
         // The output folder first: unwritable or in use by another tutorial run is found before the first notebook.
         using var folder = VisionLab.Training.RunFolder.Claim(output.FullName, "--output");

@@ -32,7 +32,8 @@ public sealed class DataLoader(IImageDataset dataset, IImageTransform? transform
     public IImageTransform? Transform { get; } = transform;
     public DataLoaderOptions Options { get; } = Validate(options ?? new DataLoaderOptions(), dataset);
 
-    public int BatchCount => Options.DropLast ? Dataset.Count / Options.BatchSize : (Dataset.Count + Options.BatchSize - 1) / Options.BatchSize;
+    // In long: a batch size near int.MaxValue must give one batch, not an overflow to none.
+    public int BatchCount => (int)(Options.DropLast ? Dataset.Count / Options.BatchSize : ((long)Dataset.Count + Options.BatchSize - 1) / Options.BatchSize);
 
     /// <summary>The order images are visited in an epoch: a seeded shuffle, or 0..N-1.</summary>
     public int[] Order(int epoch)

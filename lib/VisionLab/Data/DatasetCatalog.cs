@@ -39,8 +39,17 @@ public static class DatasetCatalog
         if (key.StartsWith(FolderPrefix, StringComparison.Ordinal))
         {
             var root = name.Trim()[FolderPrefix.Length..];
-            return new NamedDataset(name, new ImageFolderDataset(Path.Combine(root, "train"), (32, 32)),
-                new ImageFolderDataset(Path.Combine(root, "test"), (32, 32)));
+            var train = new ImageFolderDataset(Path.Combine(root, "train"), (32, 32));
+            var test = new ImageFolderDataset(Path.Combine(root, "test"), (32, 32));
+            // A label is a class's position in the sorted list: two lists that differ shift every label after the difference.
+            if (!train.Classes.SequenceEqual(test.Classes))
+            {
+                var missing = train.Classes.Except(test.Classes).ToList();
+                var extra = test.Classes.Except(train.Classes).ToList();
+                throw new InvalidDataException($"{name}: train/ and test/ must have the same class folders, but " + string.Join(" and ",
+                    new[] { missing.Count > 0 ? $"test/ lacks {string.Join(", ", missing)}" : null, extra.Count > 0 ? $"test/ has {string.Join(", ", extra)}, which train/ lacks" : null }.OfType<string>()) + ".");
+            }
+            return new NamedDataset(name, train, test);
         }
         var entry = All.FirstOrDefault(e => e.Name == key) ?? throw new ArgumentException($"Unknown dataset '{name}'. Choose one of: {Names}.");
         return entry.Load(name, progress, cancellationToken);

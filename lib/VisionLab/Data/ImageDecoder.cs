@@ -1,3 +1,4 @@
+using VisionLab.Core;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
 using SixLabors.ImageSharp.Processing;
@@ -15,10 +16,28 @@ public static class ImageDecoder
     public static readonly IReadOnlySet<string> Extensions = new HashSet<string>(StringComparer.OrdinalIgnoreCase)
         { ".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tga", ".tif", ".tiff", ".webp", ".pbm", ".pgm", ".ppm" };
 
+    /// <summary>
+    /// The longest one decode may take before the file is refused as one the decoder cannot finish. Decoding a
+    /// 40-megapixel photo takes seconds; ImageSharp 2.1 spins forever on some malformed files.
+    /// </summary>
+    public static TimeSpan TimeLimit { get; set; } = TimeSpan.FromSeconds(60);
+
     /// <summary>Decodes one image file to a uint8 [3, H, W] tensor, with clear errors for what cannot be read.</summary>
-    public static Tensor Decode(string path, (int Height, int Width)? size = null, long maxPixels = 40_000_000)
+    public static Tensor Decode(string path, (int Height, int Width)? size = null, long maxPixels = 40_000_000, CancellationToken cancellationToken = default)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"Image not found: {path}", path);
+        // Pipes, devices and /proc files report no length, and opening a pipe waits for a writer: refused unopened.
+        if (new FileInfo(path).Length == 0)
+            throw new InvalidDataException($"{path} is empty, or not a regular file (a pipe or a device): not an image.");
+        var pixels = BoundedWork.Run(() => DecodeUnbounded(path, size, maxPixels), TimeLimit,
+            () => $"{path} could not be decoded: the decoder did not finish within {TimeLimit.TotalSeconds:F0} s (a malformed file). Re-save it with another program.",
+            cancellationToken);
+        return tensor(pixels.Bytes, new long[] { 3, pixels.Height, pixels.Width }, ScalarType.Byte);
+    }
+
+    /// <summary>The decode itself, on a thread of <see cref="BoundedWork"/> (no tensors here: those belong to the caller's thread and dispose scope).</summary>
+    static (byte[] Bytes, int Height, int Width) DecodeUnbounded(string path, (int Height, int Width)? size, long maxPixels)
+    {
         // Before ImageSharp: it decodes some truncated files without complaint, and fails on others with vaguer words.
         if (ImageFileIntegrity.Problem(path) is { } problem)
             throw new InvalidDataException($"{path} could not be decoded: {problem}.");
@@ -33,6 +52,11 @@ public static class ImageDecoder
             throw new ImageTooLargeException($"{path} is {info.Width}x{info.Height} pixels, above the limit of {maxPixels:N0}: downscale it first or raise the limit (maxPixels; `predict --max-pixels`).");
         Image<Rgb24> image;
         try { image = SixLabors.ImageSharp.Image.Load<Rgb24>(path); }
+        catch (NotSupportedException e)
+        {
+            // A valid file in a variant the decoder lacks (a CMYK or 16-bit-float TIFF): not damage.
+            throw new InvalidDataException($"{path} uses an image variant ImageSharp 2.1 cannot decode ({e.Message.TrimEnd('.')}): convert it to an 8-bit RGB PNG or JPEG.", e);
+        }
         catch (Exception e) when (IsDamage(e))
         {
             throw new InvalidDataException($"{path} could not be decoded; the file is corrupt or truncated ({Reason(e)}).", e);
@@ -57,7 +81,7 @@ public static class ImageDecoder
                     }
                 }
             });
-            return tensor(pixels, new long[] { 3, image.Height, image.Width }, ScalarType.Byte);
+            return (pixels, image.Height, image.Width);
         }
     }
 

@@ -23,6 +23,9 @@ public sealed record InputFormat(string Name, int Channels, int Height, int Widt
         new[] { Gray28, Rgb32 }.FirstOrDefault(f => (f.Channels, f.Height, f.Width) == (channels, height, width))
         ?? new($"{(channels == 1 ? "grayscale" : "rgb")}{height}x{width}", channels, height, width);
 
+    /// <summary>What <see cref="ToModelInput"/> makes of these images: [3, H, W], at least 32 on each side.</summary>
+    public long[] ModelInputShape => [3, Math.Max(ModelSize, Height), Math.Max(ModelSize, Width)];
+
     /// <summary>A format by its <see cref="Name"/> (as stored in an exported model's metadata).</summary>
     public static InputFormat Parse(string name) => name switch
     {
@@ -51,10 +54,10 @@ public sealed record InputFormat(string Name, int Channels, int Height, int Widt
     /// An image file as this format's uint8 [Channels, Height, Width] tensor, resized to the format's size (clear errors
     /// for missing, corrupt, truncated or oversized files, see <see cref="ImageDecoder"/>).
     /// </summary>
-    public Tensor Decode(string path, long maxPixels = 40_000_000)
+    public Tensor Decode(string path, long maxPixels = 40_000_000, CancellationToken cancellationToken = default)
     {
         using var scope = NewDisposeScope();
-        var rgb = ImageDecoder.Decode(path, (Height, Width), maxPixels);
+        var rgb = ImageDecoder.Decode(path, (Height, Width), maxPixels, cancellationToken);
         if (Channels == 3) return rgb.MoveToOuterDisposeScope();
         // A gray image decoded to RGB has three equal channels: take one (luma would truncate 255·0.9999 to 254).
         var gray = rgb[0].eq(rgb[1]).all().item<bool>() && rgb[0].eq(rgb[2]).all().item<bool>() ? rgb.narrow(0, 0, 1) : ImageOps.Grayscale(rgb);

@@ -32,7 +32,13 @@ public sealed class OnnxModel : IDisposable
             var input = _session.InputMetadata.Single();
             InputName = input.Key;
             InputShape = input.Value.Dimensions.Skip(1).Select(d => (long)d).ToArray();
-            OutputName = _session.OutputMetadata.First().Key;
+            InputType = input.Value.ElementType;
+            BatchSize = input.Value.Dimensions.Length > 0 && input.Value.Dimensions[0] > 0 ? input.Value.Dimensions[0] : null;
+            var output = _session.OutputMetadata.First();
+            OutputName = output.Key;
+            OutputType = output.Value.ElementType;
+            OutputShape = output.Value.Dimensions.Skip(1).Select(d => (long)d).ToArray();
+            OutputCount = _session.OutputMetadata.Count;
             Metadata = new Dictionary<string, string>(_session.ModelMetadata.CustomMetadataMap);
         }
         catch (Exception e) when (e is not InvalidDataException and not OutOfMemoryException)
@@ -55,6 +61,32 @@ public sealed class OnnxModel : IDisposable
     public string OutputName { get; }
     /// <summary>The input shape after the batch dimension, e.g. [3, 32, 32].</summary>
     public long[] InputShape { get; }
+    /// <summary>The input's element type (float for the library's exports).</summary>
+    public Type InputType { get; }
+    /// <summary>A batch size fixed in the file; null when the batch dimension is dynamic (the library's exports).</summary>
+    public int? BatchSize { get; }
+    public Type OutputType { get; }
+    /// <summary>The first output's shape after the batch dimension, e.g. [10]; -1 for a dynamic dimension.</summary>
+    public long[] OutputShape { get; }
+    public int OutputCount { get; }
+
+    /// <summary>
+    /// Throws, naming the file, unless this is an image classifier that takes float batches [N, <paramref name="inputShape"/>]
+    /// of any size N and returns float logits [N, <paramref name="classes"/>]: checked when loaded, not at the first batch.
+    /// </summary>
+    public void CheckClassifier(long[] inputShape, int classes)
+    {
+        string shape(IEnumerable<long> dims) => "[" + string.Join(", ", dims.Select(d => d < 0 ? "?" : d.ToString())) + "]";
+        string? problem =
+            InputType != typeof(float) ? $"its input is {InputType.Name}, not float32 images"
+            : !InputShape.SequenceEqual(inputShape) ? $"its input is [N, {string.Join(", ", InputShape)}], but this data's images are prepared as [N, {string.Join(", ", inputShape)}]"
+            : BatchSize is int fixedBatch ? $"its batch size is fixed at {fixedBatch}; predict runs batches of any size: export it with a dynamic batch (visionlab export does)"
+            : OutputType != typeof(float) ? $"its output is {OutputType.Name}, not float32 logits"
+            : OutputShape.Length != 1 ? $"its output is {shape(OutputShape.Prepend(-1))}, not class scores [N, classes]"
+            : OutputShape[0] > 0 && OutputShape[0] != classes ? $"it scores {OutputShape[0]} classes, but its class names list {classes}"
+            : null;
+        if (problem is not null) throw new InvalidDataException($"{Path} does not fit an image classifier for this data: {problem}.");
+    }
 
     /// <summary>Runs a batch [N, ...InputShape] and returns the output as a new CPU tensor.</summary>
     public Tensor Run(Tensor input)
@@ -65,9 +97,16 @@ public sealed class OnnxModel : IDisposable
         var values = data.data<float>().ToArray();
         var dims = input.shape.Select(d => (int)d).ToArray();
         var feed = new List<NamedOnnxValue> { NamedOnnxValue.CreateFromTensor(InputName, new DenseTensor<float>(values, dims)) };
-        using var results = _session.Run(feed, new[] { OutputName });
+        using var results = RunSession(feed);
         var output = results.First().AsTensor<float>();
         return tensor(output.ToArray(), output.Dimensions.ToArray().Select(d => (long)d).ToArray(), ScalarType.Float32);
+    }
+
+    /// <summary>ONNX Runtime's refusal of a batch is about the file (a shape or type it cannot take), not a bug.</summary>
+    IDisposableReadOnlyCollection<DisposableNamedOnnxValue> RunSession(List<NamedOnnxValue> feed)
+    {
+        try { return _session.Run(feed, new[] { OutputName }); }
+        catch (OnnxRuntimeException e) { throw new InvalidDataException($"{Path} could not run this batch: {e.Message.Split('\n')[0]}", e); }
     }
 
     public void Dispose() => _session.Dispose();

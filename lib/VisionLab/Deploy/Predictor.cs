@@ -58,7 +58,9 @@ public sealed class Predictor : IDisposable
             InputFormat input;
             try { input = InputFormat.Parse(format); }
             catch (ArgumentException e) { throw new InvalidDataException($"{path}: {e.Message}", e); }   // one line naming the file
-            return new Predictor(onnx.Run, classes.Split('\n'), input, onnx, path);
+            var names = classes.Split('\n');
+            onnx.CheckClassifier(input.ModelInputShape, names.Length);
+            return new Predictor(onnx.Run, names, input, onnx, path);
         }
         catch
         {
@@ -72,9 +74,9 @@ public sealed class Predictor : IDisposable
         new Dictionary<string, string> { [ClassesKey] = string.Join('\n', classes), [PreprocessingKey] = format.Name };
 
     /// <summary>A file as the model's input [3, 32, 32], prepared as the training data's test split was.</summary>
-    public Tensor Prepare(string path)
+    public Tensor Prepare(string path, CancellationToken cancellationToken = default)
     {
-        using var image = Format.Decode(path, MaxPixels);
+        using var image = Format.Decode(path, MaxPixels, cancellationToken);
         return _prepare.Apply(image, new Random(0));
     }
 
@@ -97,7 +99,7 @@ public sealed class Predictor : IDisposable
             var slots = new Prediction?[chunk.Length];
             for (int i = 0; i < chunk.Length; i++)
             {
-                try { inputs.Add((chunk[i], Prepare(chunk[i]))); }
+                try { inputs.Add((chunk[i], Prepare(chunk[i], cancellationToken))); }
                 catch (Exception e) when (e is IOException or InvalidDataException or ImageTooLargeException or UnauthorizedAccessException)
                 {
                     slots[i] = new Prediction(chunk[i], Array.Empty<(string, double)>(), e.Message);

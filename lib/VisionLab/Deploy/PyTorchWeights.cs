@@ -1,3 +1,4 @@
+using VisionLab.Core;
 using static TorchSharp.torch;
 
 namespace VisionLab.Deploy;
@@ -11,22 +12,11 @@ public static class PyTorchWeights
     /// <summary>Saves a state_dict as .pt (pickle) or .safetensors, by the file's extension.</summary>
     public static void Save(nn.Module module, string path)
     {
-        var full = Path.GetFullPath(path);
-        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-        var temporary = full + $".{Environment.ProcessId}.tmp";
-        try
+        AtomicFile.Write(path, stream =>
         {
-            using (var stream = File.Create(temporary))
-            {
-                if (IsSafetensors(full)) PyBridge.SaveSafetensors(module, stream);
-                else PyBridge.SavePy(module, stream);
-            }
-            File.Move(temporary, full, overwrite: true);
-        }
-        finally
-        {
-            if (File.Exists(temporary)) File.Delete(temporary);
-        }
+            if (IsSafetensors(path)) PyBridge.SaveSafetensors(module, stream);
+            else PyBridge.SavePy(module, stream);
+        });
     }
 
     /// <summary>
@@ -54,7 +44,8 @@ public static class PyTorchWeights
     static void CheckShapes(nn.Module module, string path, bool strict, bool isSafetensors)
     {
         System.Collections.IDictionary stored;
-        if (!isSafetensors) PickleLengthCheck.Check(path);
+        if (isSafetensors) SafetensorsHeaderCheck.Check(path);
+        else PickleLengthCheck.Check(path);
         try
         {
             stored = isSafetensors ? PyBridge.LoadSafetensorsDictionary(path) : PyBridge.UnpicklePy(path);
@@ -65,16 +56,25 @@ public static class PyTorchWeights
         }
         var expected = module.state_dict();
         var problems = new List<string>();
+        long fileClasses = 0, modelClasses = 0;
         foreach (System.Collections.DictionaryEntry entry in stored)
         {
             var name = (string)entry.Key;
             long[]? shape = entry.Value is Tensor t ? t.shape : null;
+            if (name is "fc.weight" or "head.weight" && shape is { Length: > 0 } && expected.TryGetValue(name, out var last))
+                (fileClasses, modelClasses) = (shape[0], last.shape[0]);
             if (!expected.TryGetValue(name, out var target)) { if (strict) problems.Add($"unexpected {name}"); }
             else if (shape is not null && !shape.SequenceEqual(target.shape))
                 problems.Add($"{name} is [{string.Join(", ", shape)}] in the file, [{string.Join(", ", target.shape)}] in the model");
+            // Another float precision converts; integers into float weights (or the reverse) are another file's numbers.
+            else if (entry.Value is Tensor stored1 && stored1.is_floating_point() != target.is_floating_point())
+                problems.Add($"{name} is {stored1.dtype} in the file, {target.dtype} in the model");
             (entry.Value as IDisposable)?.Dispose();
         }
         if (strict) problems.AddRange(expected.Keys.Where(k => !stored.Contains(k)).Select(k => $"missing {k}"));
+        // Only the class layer differs: the same network, trained on data with another number of classes.
+        if (fileClasses != modelClasses && problems.All(p => p.StartsWith("fc.", StringComparison.Ordinal) || p.StartsWith("head.", StringComparison.Ordinal)))
+            throw new InvalidDataException($"{path} was trained for {fileClasses} classes, but the data given has {modelClasses}: use it with the --dataset it was trained on.");
         if (problems.Count > 0)
             throw new InvalidDataException($"{path} does not fit {module.GetName()}: {string.Join("; ", problems.Take(5))}" +
                 $"{(problems.Count > 5 ? $" (and {problems.Count - 5} more)" : "")}. It must be a state_dict of the same architecture.");

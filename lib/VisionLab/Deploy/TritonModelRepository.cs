@@ -86,20 +86,7 @@ public static partial class TritonModelRepository
             : throw new ArgumentException($"{value.Name} has a dynamic dimension besides the batch.")).ToArray();
     }
 
-    static void WriteAtomically(string path, byte[] content)
-    {
-        var temporary = Path.Combine(Path.GetDirectoryName(path)!, $".{Path.GetFileName(path)}.{Guid.NewGuid():N}.tmp");
-        try
-        {
-            File.WriteAllBytes(temporary, content);
-            File.Move(temporary, path, overwrite: true);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new ActionableException($"{path} cannot be written ({e.Message}).", e);
-        }
-        finally { if (File.Exists(temporary)) File.Delete(temporary); }
-    }
+    static void WriteAtomically(string path, byte[] content) => AtomicFile.WriteAllBytes(path, content);
 
     [GeneratedRegex(@"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")]
     private static partial Regex NamePattern();

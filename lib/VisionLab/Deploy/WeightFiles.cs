@@ -55,7 +55,14 @@ public static class WeightFiles
         return WeightFormat.TorchSharp;
     }
 
+    /// <summary>Loads the weights in <paramref name="path"/> into <paramref name="model"/>, then refuses them if any is not finite (<see cref="CheckFinite"/>).</summary>
     public static void Load(nn.Module model, string path)
+    {
+        LoadUnchecked(model, path);
+        CheckFinite(model, path);
+    }
+
+    static void LoadUnchecked(nn.Module model, string path)
     {
         var format = Identify(path);
         switch (format)
@@ -99,13 +106,19 @@ public static class WeightFiles
 
     /// <summary>Names the architecture beside weights the CLI writes (.bin, .pt, .safetensors): shapes alone cannot tell a pre-norm ViT from a post-norm one.</summary>
     public static void WriteRecord(nn.Module model, string weightsPath) =>
-        File.WriteAllText(RecordPath(weightsPath), JsonSerializer.Serialize(new Record(ModelArchitecture.Describe(model))));
+        AtomicFile.WriteAllText(RecordPath(weightsPath), JsonSerializer.Serialize(new Record(ModelArchitecture.Describe(model))));
 
     /// <summary>Throws when the file's tensors are not exactly the model's, saying which catalog model they fit.</summary>
     public static void CheckFits(nn.Module model, string path, IReadOnlyDictionary<string, long[]> file)
     {
-        if (ModelArchitecture.Mismatch(ModelArchitecture.Signature(model), file) is not { } mismatch) return;
+        var signature = ModelArchitecture.Signature(model);
+        if (ModelArchitecture.Mismatch(signature, file) is not { } mismatch) return;
         var holds = CatalogModelsFitting(file);
+        long fileClasses = ClassCount(file), modelClasses = ClassCount(signature);
+        // The same network trained on other data: the class count is what differs, not the model.
+        if (holds.Count > 0 && fileClasses > 0 && modelClasses > 0 && fileClasses != modelClasses)
+            throw new WeightFileException($"{path} was trained for {fileClasses} classes, but the data given has {modelClasses}: " +
+                                          $"use it with the --dataset it was trained on (the file fits --model {string.Join(" or --model ", holds)}).");
         throw new WeightFileException($"{path} holds weights of another model than {ModelArchitecture.Describe(model)}: {mismatch}." +
             (holds.Count > 0 ? $" The file fits --model {string.Join(" or --model ", holds)}." : " It fits none of the library's models."));
     }
@@ -121,10 +134,36 @@ public static class WeightFiles
             throw new WeightFileException($"{path} was written by a {recorded} (see {recordPath}), not a {ModelArchitecture.Describe(model)}: choose the matching --model.");
     }
 
+    /// <summary>The classes a classifier's last layer scores (0 when it has none the library knows).</summary>
+    static long ClassCount(IReadOnlyDictionary<string, long[]> tensors) =>
+        tensors.TryGetValue("fc.weight", out var fc) && fc.Length > 0 ? fc[0] : tensors.TryGetValue("head.weight", out var head) && head.Length > 0 ? head[0] : 0;
+
+    /// <summary>
+    /// Refuses weights holding NaN or infinity (what a diverged run saves): every prediction from them would be
+    /// meaningless, and evaluating them would report a number as if it meant something.
+    /// </summary>
+    public static void CheckFinite(nn.Module model, string path)
+    {
+        long bad = 0;
+        var tensors = new List<string>();
+        foreach (var (name, tensor) in model.state_dict())
+        {
+            if (!tensor.is_floating_point()) continue;
+            using var scope = NewDisposeScope();
+            long count = tensor.isfinite().logical_not().sum().item<long>();
+            if (count == 0) continue;
+            bad += count;
+            tensors.Add(name);
+        }
+        if (bad > 0)
+            throw new WeightFileException($"{path} holds {bad:N0} values that are not finite numbers (NaN or infinity) in {tensors.Count} tensor(s), first {tensors[0]}: " +
+                                          "the run that wrote it diverged. Use an earlier checkpoint, or train again with a lower --lr.");
+    }
+
     /// <summary>The catalog's models whose tensors are exactly the file's (classes taken from the file's last layer).</summary>
     static List<string> CatalogModelsFitting(IReadOnlyDictionary<string, long[]> file)
     {
-        var classes = file.TryGetValue("fc.weight", out var fc) ? fc[0] : file.TryGetValue("head.weight", out var head) ? head[0] : 0;
+        var classes = ClassCount(file);
         var fitting = new List<string>();
         if (classes is < 1 or > 100_000) return fitting;
         foreach (var name in ModelCatalog.Entries)

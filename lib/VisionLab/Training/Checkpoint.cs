@@ -1,3 +1,4 @@
+using VisionLab.Core;
 using System.IO.Compression;
 using System.Text.Json;
 using System.Text.Json.Serialization;
@@ -30,13 +31,9 @@ public static class Checkpoint
 
     public static void Save(Trainer trainer, string path)
     {
-        var full = Path.GetFullPath(path);
-        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-        var temporary = full + $".{Environment.ProcessId}.tmp";
-        try
+        AtomicFile.Write(path, file =>
         {
-            using (var file = File.Create(temporary))
-            using (var zip = new ZipArchive(file, ZipArchiveMode.Create))
+            using (var zip = new ZipArchive(file, ZipArchiveMode.Create, leaveOpen: true))
             {
                 using (var stream = zip.CreateEntry(ModelEntry, CompressionLevel.NoCompression).Open())
                 using (var writer = new BinaryWriter(stream)) trainer.Model.save(writer);
@@ -51,24 +48,20 @@ public static class Checkpoint
                 using var json = zip.CreateEntry(StateEntry).Open();
                 JsonSerializer.Serialize(json, state, Json);
             }
-            File.Move(temporary, full, overwrite: true);
-        }
-        finally
-        {
-            if (File.Exists(temporary)) File.Delete(temporary);
-        }
+        });
     }
 
     public static void Load(Trainer trainer, string path)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"Checkpoint not found: {path}", path);
+        RefuseOtherWeightFormats(path);
         try
         {
             using var zip = ZipFile.OpenRead(path);
             var state = ReadState(zip, path);
             CheckModel(zip, path, state, trainer.Model);
-            if (state.Options != Record(trainer))
-                throw new CheckpointException($"{path} was written with a different recipe ({state.Options}); resume with the same options ({Record(trainer)}).");
+            if (RecipeDifference(state.Options, Record(trainer)) is { } difference)
+                throw new CheckpointException($"{path} was trained with another recipe: {difference}. Resume with the checkpoint's values, or start afresh with --overwrite.");
             using (var reader = new BinaryReader(Open(zip, ModelEntry, path))) trainer.Model.load(reader);
             using (var reader = new BinaryReader(Open(zip, OptimizerEntry, path))) trainer.Optimizer.load_state_dict(reader);
             if (trainer.Masters is { } masters)
@@ -84,6 +77,37 @@ public static class Checkpoint
         {
             throw new CheckpointException($"{path} is truncated or corrupt ({e.Message}). Use an earlier checkpoint or start again.", e);
         }
+    }
+
+    /// <summary>Final weights given where a checkpoint belongs (train --resume model.bin) are named as what they are.</summary>
+    static void RefuseOtherWeightFormats(string path)
+    {
+        Deploy.WeightFormat format;
+        try { format = Deploy.WeightFiles.Identify(path); }
+        catch (Deploy.WeightFileException) { return; }   // damaged: the load below says how
+        if (format is Deploy.WeightFormat.Checkpoint) return;
+        throw new CheckpointException($"{path} holds {format} weights, not a training checkpoint: resuming needs the optimiser and schedule too. " +
+                                      "Give the checkpoint.ckpt that train writes after each epoch (evaluate, export and predict take final weights).");
+    }
+
+    /// <summary>The options that differ, named as the command line names them; null when none does.</summary>
+    static string? RecipeDifference(TrainerOptionsRecord saved, TrainerOptionsRecord now)
+    {
+        var differences = new List<string>();
+        void Compare<T>(string option, T was, T @is)
+        {
+            if (!EqualityComparer<T>.Default.Equals(was, @is))
+                differences.Add(FormattableString.Invariant($"{option} {was} in the checkpoint, {@is} now"));
+        }
+        Compare("--lr", saved.LearningRate, now.LearningRate);
+        Compare("weight decay", saved.WeightDecay, now.WeightDecay);
+        Compare("--restart-period", saved.RestartPeriod, now.RestartPeriod);
+        Compare("restart multiplier", saved.RestartMultiplier, now.RestartMultiplier);
+        Compare("--accumulation", saved.AccumulationSteps, now.AccumulationSteps);
+        Compare("--seed", saved.Seed, now.Seed);
+        Compare("--mixup", saved.MixProbability, now.MixProbability);
+        Compare("--precision", saved.Precision, now.Precision);
+        return differences.Count == 0 ? null : string.Join("; ", differences);
     }
 
     static State ReadState(ZipArchive zip, string path)

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using VisionLab.Core;
 
 namespace VisionLab.Training;
@@ -18,8 +17,15 @@ public sealed class RunFolder : IDisposable
     public const string OwnerFileName = ".visionlab.owner";
 
     readonly FileStream _lock;
+    int _released;
+    /// <summary>Folders this process holds, so that a process ending at once (a second Ctrl+C) can still release them.</summary>
+    static readonly System.Collections.Concurrent.ConcurrentDictionary<RunFolder, byte> Held = new();
 
-    RunFolder(string path, FileStream lockFile, IReadOnlyList<string> removed) => (FullPath, _lock, RemovedStaleFiles) = (path, lockFile, removed);
+    RunFolder(string path, FileStream lockFile, IReadOnlyList<string> removed)
+    {
+        (FullPath, _lock, RemovedStaleFiles) = (path, lockFile, removed);
+        Held[this] = 0;
+    }
 
     public string FullPath { get; }
 
@@ -58,33 +64,69 @@ public sealed class RunFolder : IDisposable
     }
 
     /// <summary>
-    /// Writers in this library write "name.PID.tmp" and rename. We own the folder now, so such a file from another
-    /// process can only be what a killed writer left.
+    /// Writers in this library write through <see cref="AtomicFile"/> (".NAME.PID.N.visionlab-tmp") and rename. We own
+    /// the folder now, so such a file of a process that is gone can only be what a killed writer left. No other file
+    /// (a user's "notes.2024.tmp") is ever touched.
     /// </summary>
     static List<string> RemoveStaleTemporaries(string folder)
     {
         var removed = new List<string>();
-        foreach (var file in Directory.EnumerateFiles(folder, "*.tmp"))
+        foreach (var file in Directory.EnumerateFiles(folder, "*" + AtomicFile.TemporarySuffix))
         {
-            var parts = Path.GetFileName(file).Split('.');
-            if (parts.Length < 3 || !int.TryParse(parts[^2], out var pid) || pid == Environment.ProcessId || IsAlive(pid)) continue;
+            if (!AtomicFile.IsStaleTemporary(file)) continue;
             try { File.Delete(file); removed.Add(file); }
             catch (IOException) { }
         }
         return removed;
     }
 
-    static bool IsAlive(int pid)
+    /// <summary>
+    /// Releases every folder this process holds, for a process about to end without unwinding (a second Ctrl+C): its
+    /// lock and owner files and its own unfinished temporary files go; every finished file stays.
+    /// </summary>
+    public static void ReleaseAllForExit()
     {
-        try { using var process = Process.GetProcessById(pid); return !process.HasExited; }
-        catch (ArgumentException) { return false; }
+        foreach (var folder in Held.Keys) folder.Release(removeOwnTemporaries: true);
     }
 
-    public void Dispose()
+    public void Dispose() => Release(removeOwnTemporaries: false);
+
+    void Release(bool removeOwnTemporaries)
     {
+        if (Interlocked.Exchange(ref _released, 1) == 1) return;
+        Held.TryRemove(this, out _);
+        if (removeOwnTemporaries) AtomicFile.RemoveOwnTemporaries(FullPath);
         var lockPath = _lock.Name;
         try { File.Delete(Path.Combine(FullPath, OwnerFileName)); } catch (IOException) { }
         try { File.Delete(lockPath); } catch (IOException) { }   // while still held: a waiting run then finds no stale file
         _lock.Dispose();
+    }
+
+    /// <summary>
+    /// Refuses to start a run whose files will not fit on the folder's disk (found otherwise when the first checkpoint
+    /// is written, after an epoch's work). <paramref name="bytes"/> is what the run may write at most at once.
+    /// </summary>
+    public void ProbeSpace(long bytes, string optionName)
+    {
+        long free;
+        try { free = new DriveInfo(FullPath).AvailableFreeSpace; }
+        catch (Exception e) when (e is IOException or ArgumentException or UnauthorizedAccessException) { return; }   // unknown: the writes will tell
+        if (free < bytes)
+            throw new ActionableException(FormattableString.Invariant(
+                $"{FullPath} ({optionName}) has {free / 1048576.0:F1} MiB free, but this run writes up to {bytes / 1048576.0:F0} MiB (checkpoints and weights): free some space or choose another {optionName}."));
+    }
+
+    /// <summary>
+    /// Refuses, before any work, output files that cannot be written: a folder where a file goes (checkpoint.ckpt as
+    /// a directory is otherwise found only after the first epoch).
+    /// </summary>
+    public void ProbeOutputs(string optionName, params IEnumerable<string> fileNames)
+    {
+        foreach (var name in fileNames)
+        {
+            var path = Path.Combine(FullPath, name);
+            if (Directory.Exists(path))
+                throw new ActionableException($"{path} is a folder, but this run writes a file of that name there: move it away or choose another {optionName}.");
+        }
     }
 }

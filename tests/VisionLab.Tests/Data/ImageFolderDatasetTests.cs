@@ -55,4 +55,56 @@ public sealed class ImageFolderDatasetTests
         Assert.Contains("one subfolder per class", Assert.Throws<DirectoryNotFoundException>(() => new ImageFolderDataset(Path.Combine(folder.Path, "nope"))).Message);
         Assert.Contains("no subfolders", Assert.Throws<InvalidDataException>(() => new ImageFolderDataset(folder.Path)).Message);
     }
+
+    // Issue 35, case 5: a folder dataset never shifts labels silently.
+
+    [Fact]
+    public void A_class_folder_without_images_is_an_error_naming_it()
+    {
+        using var folder = new TemporaryFolder();
+        Png(Path.Combine(folder.Path, "cat", "a.png"), 4, 4, new Rgb24(1, 2, 3));
+        Directory.CreateDirectory(Path.Combine(folder.Path, "dog"));
+        File.WriteAllText(Path.Combine(folder.Path, "dog", "readme.txt"), "no images here");
+        Directory.CreateDirectory(Path.Combine(folder.Path, ".ipynb_checkpoints"));   // hidden: not a class
+        var error = Assert.Throws<InvalidDataException>(() => new ImageFolderDataset(folder.Path));
+        Assert.Contains(Path.Combine(folder.Path, "dog"), error.Message);
+        Assert.Contains("holds no images", error.Message);
+    }
+
+    [Fact]
+    public void A_symbolic_link_is_followed_once_and_a_broken_one_refused()
+    {
+        using var folder = new TemporaryFolder();
+        var elsewhere = Path.Combine(folder.Path, "elsewhere", "dogs");
+        Png(Path.Combine(elsewhere, "b.png"), 4, 4, new Rgb24(9, 9, 9));
+        var root = Path.Combine(folder.Path, "data");
+        Png(Path.Combine(root, "cat", "a.png"), 4, 4, new Rgb24(1, 2, 3));
+        Directory.CreateSymbolicLink(Path.Combine(root, "dog"), elsewhere);
+        var data = new ImageFolderDataset(root, size: (4, 4));
+        Assert.Equal(["cat", "dog"], data.Classes);
+        Assert.Equal(2, data.Count);
+        Assert.Equal(1, data.Label(1));
+
+        Directory.CreateSymbolicLink(Path.Combine(root, "emu"), Path.Combine(folder.Path, "missing"));
+        var broken = Assert.Throws<InvalidDataException>(() => new ImageFolderDataset(root));
+        Assert.Contains("does not exist", broken.Message);
+        Assert.Contains(Path.Combine(root, "emu"), broken.Message);
+        File.Delete(Path.Combine(root, "emu"));   // a dangling link is a file to the file system
+
+        Directory.CreateSymbolicLink(Path.Combine(root, "fox"), Path.Combine(root, "dog"));   // a link to a link
+        Assert.Contains("another link", Assert.Throws<InvalidDataException>(() => new ImageFolderDataset(root)).Message);
+    }
+
+    [Theory]
+    [InlineData(new[] { "cat", "dog", "emu" }, new[] { "cat", "emu" }, "test/ lacks dog")]
+    [InlineData(new[] { "cat", "dog" }, new[] { "cat", "dog", "emu" }, "test/ has emu, which train/ lacks")]
+    public void Train_and_test_must_have_the_same_classes(string[] train, string[] test, string words)
+    {
+        using var folder = new TemporaryFolder();
+        foreach (var c in train) Png(Path.Combine(folder.Path, "train", c, "a.png"), 4, 4, new Rgb24(1, 2, 3));
+        foreach (var c in test) Png(Path.Combine(folder.Path, "test", c, "a.png"), 4, 4, new Rgb24(1, 2, 3));
+        var error = Assert.Throws<InvalidDataException>(() => DatasetCatalog.Load("folder:" + folder.Path));
+        Assert.Contains(words, error.Message);
+        Assert.Contains(folder.Path, error.Message);
+    }
 }

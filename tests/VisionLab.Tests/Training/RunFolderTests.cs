@@ -35,14 +35,17 @@ public sealed class RunFolderTests
     public void Temporary_files_of_a_killed_writer_are_removed_and_others_kept()
     {
         using var folder = new TemporaryFolder();
-        var stale = Path.Combine(folder.Path, "checkpoint.ckpt.999999999.tmp");
-        var mine = Path.Combine(folder.Path, $"model.bin.{Environment.ProcessId}.tmp");
-        var unrelated = Path.Combine(folder.Path, "notes.tmp");
-        foreach (var f in new[] { stale, mine, unrelated }) File.WriteAllText(f, "x");
+        // Issue 35, case 3: only the library's own pattern is ever removed; a user's "notes.2024.tmp" stays.
+        var stale = Path.Combine(folder.Path, ".checkpoint.ckpt.999999999.1" + VisionLab.Core.AtomicFile.TemporarySuffix);
+        var mine = VisionLab.Core.AtomicFile.TemporaryPathFor(Path.Combine(folder.Path, "model.bin"));
+        var unrelated = new[] { "notes.tmp", "notes.2024.tmp", "checkpoint.ckpt.999999999.tmp", ".x.999999999.visionlab-tmp", "a.999999999.1.visionlab-tmp" }
+            .Select(n => Path.Combine(folder.Path, n)).ToList();
+        foreach (var f in unrelated.Append(stale).Append(mine)) File.WriteAllText(f, "x");
         using var run = RunFolder.Claim(folder.Path);
         Assert.Equal([stale], run.RemovedStaleFiles);
         Assert.False(File.Exists(stale));
-        Assert.True(File.Exists(mine) && File.Exists(unrelated));
+        Assert.True(File.Exists(mine));
+        Assert.All(unrelated, f => Assert.True(File.Exists(f), f));
     }
 
     [Fact]

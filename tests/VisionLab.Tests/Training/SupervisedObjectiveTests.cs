@@ -49,7 +49,8 @@ public sealed class SupervisedObjectiveTests
         File.Copy(Fixture(OldCheckpoint), copy);
         using var trainer = new Trainer(TinyModel(), new TrainerOptions { Seed = 3 }, objective: new SupervisedObjective { MixProbability = 0 });
         var error = Assert.Throws<CheckpointException>(() => trainer.LoadCheckpoint(copy));
-        Assert.Contains("different recipe", error.Message);
+        Assert.Contains("another recipe", error.Message);
+        Assert.Contains("--mixup", error.Message);
     }
 
     [Fact]

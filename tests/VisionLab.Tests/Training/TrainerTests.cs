@@ -97,8 +97,18 @@ public sealed class TrainerTests
         Assert.ThrowsAny<CheckpointException>(() => trainer.LoadCheckpoint(corrupt));
 
         using var otherRecipe = new Trainer(new ModernCNN(10), Recipe with { LearningRate = 1e-3 });
-        Assert.Contains("different recipe", Assert.Throws<CheckpointException>(() => otherRecipe.LoadCheckpoint(path)).Message);
+        var recipe = Assert.Throws<CheckpointException>(() => otherRecipe.LoadCheckpoint(path)).Message;
+        Assert.Contains("another recipe", recipe);
+        Assert.Contains("0.001 now", recipe);   // names the option and both values, nothing else
+        Assert.DoesNotContain("--seed", recipe);
         Assert.Throws<FileNotFoundException>(() => trainer.LoadCheckpoint(Path.Combine(folder.Path, "missing.ckpt")));
+
+        // Final weights where a checkpoint belongs (train --resume model.bin): said as such, not "corrupt".
+        var weights = Path.Combine(folder.Path, "model.bin");
+        model.save(weights);
+        var notCheckpoint = Assert.Throws<CheckpointException>(() => trainer.LoadCheckpoint(weights)).Message;
+        Assert.Contains("not a training checkpoint", notCheckpoint);
+        Assert.DoesNotContain("corrupt", notCheckpoint);
     }
 
     [Fact]

@@ -77,18 +77,7 @@ public static class OnnxExporter
         Save(ToModel(model, inputShape, options), path);
 
     /// <summary>Writes an ONNX model atomically (temporary file, then rename).</summary>
-    public static void Save(ModelProto onnx, string path)
-    {
-        var directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
-        Directory.CreateDirectory(directory);
-        var temporary = Path.Combine(directory, $".{Path.GetFileName(path)}.{Guid.NewGuid():N}.tmp");
-        try
-        {
-            File.WriteAllBytes(temporary, onnx.ToByteArray());
-            File.Move(temporary, path, overwrite: true);
-        }
-        finally { if (File.Exists(temporary)) File.Delete(temporary); }
-    }
+    public static void Save(ModelProto onnx, string path) => AtomicFile.WriteAllBytes(path, onnx.ToByteArray());
 
     /// <summary>The input shape [C, H, W] a library model expects (32x32 for the CNN, the ViT's own size).</summary>
     public static long[] DefaultInputShape(nn.Module<Tensor, Tensor> model) => model switch
