@@ -44,15 +44,19 @@ public static class CliErrors
     /// </summary>
     public static string Friendly(string parserMessage)
     {
-        var match = System.Text.RegularExpressions.Regex.Match(parserMessage, @"^Cannot parse argument '(?<value>.*)' for option '(?<option>[^']+)' as expected type '(?<type>[^']+)'");
+        var match = System.Text.RegularExpressions.Regex.Match(parserMessage,
+            @"^Cannot parse argument '(?<value>.*)' for (?<kind>option|command|argument) '(?<name>[^']+)' as expected type '(?<type>[^']+)'", System.Text.RegularExpressions.RegexOptions.Singleline);
         if (!match.Success) return parserMessage;
         var type = match.Groups["type"].Value;
         var takes = type.Contains("System.Int32") ? $"a whole number from {int.MinValue} to {int.MaxValue}"
             : type.Contains("System.Int64") ? "a whole number (digits only, e.g. 40000000)"
             : type.Contains("System.Double") ? "a number (e.g. 0.001 or 1e-3)"
             : type.Contains("System.Boolean") ? "true or false"
-            : type.Split('.', '[', ']', '`').LastOrDefault(p => p.Length > 1) is { } name ? $"one of the values {name} allows (see --help)" : "another value";
-        return $"{match.Groups["option"].Value}: '{match.Groups["value"].Value}' is not {takes}.";
+            : type.Contains("System.IO.FileInfo") || type.Contains("System.IO.DirectoryInfo") ? "a usable path"
+            : Type.GetType($"{type}, VisionLab") is { IsEnum: true } choice ? $"one of {string.Join(", ", Enum.GetNames(choice))}"
+            : type.Split('.', '[', ']', '`', ',').LastOrDefault(p => p.Length > 1 && char.IsUpper(p[0])) is { } name ? $"one of the values of {name} (see --help)" : "a value it takes";
+        var who = match.Groups["kind"].Value == "command" ? $"visionlab {match.Groups["name"].Value}" : match.Groups["name"].Value;
+        return $"{who}: '{match.Groups["value"].Value}' is not {takes}.";
     }
 
     /// <summary>One line on standard error, "error: ..." (no markup interpretation of the message).</summary>

@@ -17,7 +17,7 @@ public static class CliProcess
     const string Configuration = "Release";
 #endif
 
-    static string Dll => Path.Combine(Repository.Root, "lib", "VisionLab.Cli", "bin", Configuration, "net10.0", "VisionLab.Cli.dll");
+    public static string Dll => Path.Combine(Repository.Root, "lib", "VisionLab.Cli", "bin", Configuration, "net10.0", "VisionLab.Cli.dll");
 
     public static CliResult Run(string workingDirectory, params string[] arguments)
     {
