@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Prepares a machine (the devcontainer, or CI) to open and run the notebooks in Jupyter:
-# Jupyter from Debian, the .NET Interactive kernel from the repository's tool manifest, the library built.
+# Jupyter from Debian (Notebook for `jupyter notebook`, nbconvert for headless runs), the .NET Interactive kernel from the repository's tool manifest, the library built.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
-packages=(jupyter-nbconvert python3-nbclient python3-ipykernel)
+packages=(jupyter-notebook jupyter-nbconvert python3-nbclient python3-ipykernel)
 missing=()
 for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then

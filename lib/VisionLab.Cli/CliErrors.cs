@@ -9,7 +9,7 @@ public sealed class UsageException(string message) : ActionableException(message
 /// <summary>
 /// The command line's one error path. User errors (bad arguments, unreadable or mismatched files, unwritable outputs, a
 /// diverging run) print one line that names the file or option and what to do; anything else is a bug and prints its
-/// stack trace under a line that says so. Exit codes (README, "Errors and exit codes"):
+/// stack trace under a line that says so. Exit codes (docs/reliability.md, "Errors and exit codes"):
 /// </summary>
 public static class CliErrors
 {

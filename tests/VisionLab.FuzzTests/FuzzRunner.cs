@@ -9,7 +9,7 @@ public sealed record FuzzInput(string How, byte[] Bytes)
     public override string ToString() => $"{How} ({Bytes.Length} bytes)";
 }
 
-/// <summary>What a parser did with the inputs of one fuzz test, for the README's table.</summary>
+/// <summary>What a parser did with the inputs of one fuzz test, for docs/testing.md's table.</summary>
 public sealed class FuzzTally(string parser)
 {
     public string Parser => parser;

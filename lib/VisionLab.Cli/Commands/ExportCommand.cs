@@ -34,7 +34,6 @@ public static class ExportCommand
             var expected = kind switch { "onnx" or "onnx-int8" => ".onnx", "pytorch" => ".pt", "triton" => "", _ => ".safetensors" };
             if (kind != "triton" && !Path.GetExtension(target).Equals(expected, StringComparison.OrdinalIgnoreCase) && !(kind == "pytorch" && Path.GetExtension(target) is ".pth"))
                 throw new UsageException($"--output {target}: a {kind} file needs the extension {expected}.");
-            if (!file.Exists) throw new FileNotFoundException($"Weights not found: {file.FullName}", file.FullName);
             // Never the input itself, never another file unasked.
             if (string.Equals(Path.GetFullPath(target), file.FullName, StringComparison.Ordinal))
                 throw new UsageException($"--output {target} is the weights file being exported: choose another --output (or --format).");
@@ -45,6 +44,7 @@ public static class ExportCommand
                 throw new UsageException($"{existing} already exists: replace it with --overwrite, or choose another --output.");
             if (kind == "triton" && File.Exists(target)) throw new UsageException($"--output {target} is a file: the Triton export writes a model repository folder.");
             ProbeWritable(kind == "triton" ? Path.Combine(target, "config.pbtxt") : target);
+            if (!file.Exists) throw new FileNotFoundException($"Weights not found: {file.FullName}", file.FullName);
             var data = DatasetCatalog.Load(parse.GetValue(dataset)!, cancellationToken: cancellation);
             using var network = SharedOptions.ModelWithWeights(parse.GetValue(model)!, data.Test.Classes.Count, file.FullName);
             network.eval();

@@ -83,13 +83,15 @@ public static class TutorialCommand
             }
         }
 
-        var table = new Table().AddColumns("notebook", "cells", "seconds", "checks", "result");
+        // Readable in a log 80 columns wide: the names never wrap, the other columns are short.
+        var table = new Table().AddColumn(new TableColumn("notebook").NoWrap()).AddColumn(new TableColumn("cells").RightAligned())
+            .AddColumn(new TableColumn("s").RightAligned()).AddColumn(new TableColumn("checks").RightAligned()).AddColumn("result");
         foreach (var r in results)
             table.AddRow(
                 Markup.Escape(r.Name),
                 $"{r.Cells.Count}/{r.CodeCellCount}",
-                r.Elapsed.TotalSeconds.ToString("F1"),
-                r.Checks is { } c ? $"{c.Passed} passed, {c.Failed} failed" : "none",
+                r.Elapsed.TotalSeconds.ToString("F0"),
+                r.Checks is { } c ? (c.Failed == 0 ? $"{c.Passed} ok" : $"{c.Failed} failed") : "none",
                 Passed(r) ? Outcome(r) : "[red]" + Markup.Escape(string.Join("\n", r.FailureSummary())) + "[/]");
         AnsiConsole.Write(table);
         int skipped = results.Sum(r => r.SkippedParts.Count);
@@ -107,7 +109,7 @@ public static class TutorialCommand
     }
 
     static string Outcome(NotebookRunResult r) =>
-        r.SkippedParts.Count == 0 ? "[green]ok[/]" : $"[green]ok[/], [yellow]{r.SkippedParts.Count} part(s) skipped[/]";
+        r.SkippedParts.Count == 0 ? "[green]ok[/]" : $"[green]ok[/], [yellow]{r.SkippedParts.Count} skipped[/]";
 
     static bool Passed(NotebookRunResult r) => r.Succeeded && r.Checks is { Failed: 0, Passed: > 0 };
 

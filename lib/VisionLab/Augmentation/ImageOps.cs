@@ -22,7 +22,7 @@ public static class ImageOps
     public static Tensor ToFloat(Tensor image) => image.dtype == ScalarType.Byte ? image.to(ScalarType.Float32).div_(ByteRange) : image.to(ScalarType.Float32);
 
     // One Scalar for every image: an implicit `255f` made a native Scalar per image that only the finalizer freed
-    // (TorchSharp 0.107's Scalar is not tracked by dispose scopes), and could free mid-call (README, Known problems).
+    // (TorchSharp 0.107's Scalar is not tracked by dispose scopes), and could free mid-call (docs/reliability.md, Known problems).
     static readonly Scalar ByteRange = 255f;
 
     public static Tensor Normalize(Tensor image, double[] mean, double[] std)

@@ -6,7 +6,7 @@ namespace VisionLab.Core;
 /// freed blocks stay on the heap and the next step reuses them, so a steady heap is left alone; what grows is
 /// fragmentation (blocks that no longer fit), and that is what a trim returns. Trimming after every step instead
 /// halved the step's speed for a few percent of peak memory: each trim gives back the step's whole working set,
-/// which the next step faults in again (README, Performance). Not thread-safe: <see cref="NativeHeap"/> locks.
+/// which the next step faults in again (docs/performance-history.md). Not thread-safe: <see cref="NativeHeap"/> locks.
 /// </summary>
 public sealed class HeapCreep(long slackBytes)
 {

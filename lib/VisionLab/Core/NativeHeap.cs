@@ -66,7 +66,7 @@ public static class NativeHeap
     /// itself): returns freed memory once the heap has crept <see cref="StepSlackBytes"/> past its level after a step
     /// (<see cref="HeapCreep"/>). ModernCNN at batch 128, trimmed only between epochs, peaked at 623–650 MiB; trimmed on
     /// creep, 595–627 MiB at 92 % of that speed; trimmed after every step, 571–589 MiB at 55 % (PyTorch 584–589).
-    /// Measured: README, Performance.
+    /// Measured: docs/performance-history.md.
     /// </summary>
     public static void TrimAfterStep()
     {

@@ -28,6 +28,9 @@ public static class SafetensorsHeaderCheck
         var header = new byte[(int)headerLength];
         file.ReadExactly(header);
         long dataBytes = file.Length - 8 - (long)headerLength;
+        // JSON readers check UTF-8 only when a name is read, and then throw InvalidOperationException (found by fuzzing).
+        try { new System.Text.UTF8Encoding(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true).GetCharCount(header); }
+        catch (System.Text.DecoderFallbackException) { throw Bad(path, "its header is not valid UTF-8 text"); }
         JsonDocument document;
         try { document = JsonDocument.Parse(header); }
         catch (JsonException e) { throw Bad(path, $"its header is not JSON ({e.Message.Split('.')[0]})"); }

@@ -25,7 +25,7 @@ public sealed class ContrastiveObjective : ITrainingObjective
         var z = forward(TwoViews.Flatten(inputs));
         var halves = z.chunk(2);
         var loss = NtXent.Loss(halves[0], halves[1], Temperature);
-        using Scalar two = 2.0;   // held: TorchSharp can free an implicit Scalar mid-call (README, Known problems)
+        using Scalar two = 2.0;   // held: TorchSharp can free an implicit Scalar mid-call (docs/reliability.md, Known problems)
         var correct = NtXent.PositivesRankedFirstOnDevice(halves[0], halves[1], Temperature).to(ScalarType.Float64).div_(two);
         return new ObjectiveOutput(loss, correct, Mixed: false);
     }

@@ -63,7 +63,7 @@ public sealed class FlatParameterGroup : IDisposable
     /// clipping's fp64 sum): a whole-buffer temporary is a copy of the model (44 MB for ModernCNN), which glibc maps afresh
     /// and faults in at every step (it maps blocks over 32 MiB). 4 Mi chunks made 16 MiB blocks and 32 MiB fp64 copies,
     /// larger than any activation of the step, and they left holes the heap grew around: with 1 Mi, ModernCNN's CPU
-    /// step peaked at 545–607 MiB resident against 583–635, and ran faster (README, Performance). See <see cref="Chunks"/>.
+    /// step peaked at 545–607 MiB resident against 583–635, and ran faster (docs/performance-history.md). See <see cref="Chunks"/>.
     /// </summary>
     public const long ChunkElements = 1 << 20;
 

@@ -48,7 +48,7 @@ public static class GradientClipping
         var total = stack(grads.Select(SumOfSquares).ToArray()).sum().sqrt();
         if (maxNorm is double max)
         {
-            // Scalars held to the end: TorchSharp 0.107 can free an implicit one mid-call (README, Known problems).
+            // Scalars held to the end: TorchSharp 0.107 can free an implicit one mid-call (docs/reliability.md, Known problems).
             using TorchSharp.Scalar epsilon = 1e-6, limit = max, one = 1.0;
             var coefficient = total.add(epsilon, one).reciprocal_().mul_(limit).clamp_max_(one);
             foreach (var g in grads) g.mul_(coefficient);

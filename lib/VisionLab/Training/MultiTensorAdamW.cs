@@ -80,7 +80,7 @@ public sealed class MultiTensorAdamW : IDisposable
             foreach (var state in group.States) state.step = step;
             double biasCorrection1 = 1 - Math.Pow(beta1, step), biasCorrection2 = 1 - Math.Pow(beta2, step);
             // Scalars held for the whole step: TorchSharp 0.107 lets an implicit one be freed during the native call
-            // (README, Known problems).
+            // (docs/reliability.md, Known problems).
             using Scalar decay = 1 - lr * o.weight_decay!.Value, b1 = beta1, oneMinusB1 = 1 - beta1, b2 = beta2, oneMinusB2 = 1 - beta2,
                 rootBc2 = Math.Sqrt(biasCorrection2), eps = o.eps!.Value, stepSize = -lr / biasCorrection1;
             var (values, grads) = (group.Flat.Values, group.Flat.Gradients);

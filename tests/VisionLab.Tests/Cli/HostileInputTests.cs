@@ -236,6 +236,21 @@ public sealed class HostileInputTests(TrainedRun trained) : IClassFixture<Traine
     }
 
     [Fact]
+    public void Case8_one_signal_stops_after_naming_the_checkpoint()
+    {
+        using var folder = new TemporaryFolder();
+        var output = Path.Combine(folder.Path, "out");
+        using var run = RunningCli.Start(folder.Path, "train", "--dataset", "fashion-mnist-bundled", "--limit", "128", "--epochs", "50", "--output", output);
+        var checkpoint = Path.Combine(output, "checkpoint.ckpt");
+        Assert.True(run.WaitUntil(() => File.Exists(checkpoint), TimeSpan.FromMinutes(2)), "no checkpoint after the first epoch");
+        run.Signal("INT");
+        var result = run.WaitForExit(TimeSpan.FromMinutes(2));
+        Assert.True(result.ExitCode == 130, result.ToString());
+        Assert.Contains($"--resume {checkpoint}", System.Text.RegularExpressions.Regex.Replace(result.Output, @"\s+", " "));
+        NoLocksOrTemporaries(output);
+    }
+
+    [Fact]
     public void Case9_folders_in_the_way_are_found_before_the_first_epoch()
     {
         using var folder = new TemporaryFolder();

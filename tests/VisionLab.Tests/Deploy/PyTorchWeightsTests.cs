@@ -80,10 +80,14 @@ public sealed class PyTorchWeightsTests
     {
         using var folder = new TemporaryFolder();
         var path = Path.Combine(folder.Path, "other.pt");
-        using (var other = new ModernCNN(5)) PyTorchWeights.Save(other, path);
+        using (var other = VisionTransformer.Small32(10)) PyTorchWeights.Save(other, path);
         using var model = new ModernCNN(10);
         var error = Assert.Throws<InvalidDataException>(() => PyTorchWeights.Load(model, path));
         Assert.Contains("same architecture", error.Message);
+        // The same network for another number of classes is said as such (issue 35).
+        var fewer = Path.Combine(folder.Path, "five-classes.pt");
+        using (var five = new ModernCNN(5)) PyTorchWeights.Save(five, fewer);
+        Assert.Contains("trained for 5 classes, but the data given has 10", Assert.Throws<InvalidDataException>(() => PyTorchWeights.Load(model, fewer)).Message);
         Assert.Throws<FileNotFoundException>(() => PyTorchWeights.Load(model, Path.Combine(folder.Path, "missing.pt")));
     }
 }

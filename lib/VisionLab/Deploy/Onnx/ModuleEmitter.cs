@@ -88,7 +88,7 @@ internal sealed class ModuleEmitter(OnnxGraphBuilder graph, OnnxExportOptions op
         if (bn is not null)
         {
             // Scalars held to the end of the block, alpha included: TorchSharp 0.107's `a + b` passes an implicit
-            // alpha = 1 that the garbage collector can free during the native call (README, "Known problems"; seen
+            // alpha = 1 that the garbage collector can free during the native call (docs/reliability.md, "Known problems"; seen
             // here twice in CI). sub, mul and div take no Scalar.
             using var eps = bn.eps.ToScalar();
             using var one = 1.ToScalar();
