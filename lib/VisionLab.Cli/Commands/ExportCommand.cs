@@ -43,6 +43,8 @@ public static class ExportCommand
             if ((File.Exists(existing) || (kind == "triton" && Directory.Exists(existing))) && !parse.GetValue(overwrite))
                 throw new UsageException($"{existing} already exists: replace it with --overwrite, or choose another --output.");
             if (kind == "triton" && File.Exists(target)) throw new UsageException($"--output {target} is a file: the Triton export writes a model repository folder.");
+            // Missing weights first when the target is beside them (probing would create their folder); else the target first.
+            if (parse.GetValue(output) is null && !file.Exists) throw new FileNotFoundException($"Weights not found: {file.FullName}", file.FullName);
             ProbeWritable(kind == "triton" ? Path.Combine(target, "config.pbtxt") : target);
             if (!file.Exists) throw new FileNotFoundException($"Weights not found: {file.FullName}", file.FullName);
             var data = DatasetCatalog.Load(parse.GetValue(dataset)!, cancellationToken: cancellation);
