@@ -19,7 +19,7 @@ if (parse.Errors.Count > 0 && parse.Action is not System.CommandLine.Help.HelpAc
     return CliErrors.UserError;
 }
 // Our own Ctrl+C / SIGTERM handling, not System.CommandLine's (whose second signal aborts the process).
-using var signals = new ShutdownSignals();
+var signals = ShutdownSignals.Install();   // for the process's lifetime, so a signal during shutdown is still ours
 try
 {
     // Our (patched) libLibTorchSharp before TorchSharp's own probe, which needs a deps.json or a NuGet cache to find it.

@@ -7,16 +7,23 @@ namespace VisionLab.Cli;
 /// The command line's one handler of Ctrl+C and SIGTERM. The first signal cancels <see cref="Token"/>: the command
 /// stops at its next safe point (train after saying which checkpoint to resume from). A second signal ends the process
 /// at once: every file is written atomically, so nothing finished is damaged; the run folders' locks and this process's
-/// unfinished temporary files are removed first. Exit code 130 either way.
+/// unfinished temporary files are removed first. Exit code 130 either way. The handler stays registered until the
+/// process has exited: a second signal during shutdown still ends it with 130, not the default 143.
 /// </summary>
-public sealed class ShutdownSignals : IDisposable
+public sealed class ShutdownSignals
 {
     readonly CancellationTokenSource _cancel = new();
     readonly PosixSignalRegistration[] _registrations;
     int _signals;
 
-    public ShutdownSignals() =>
+    /// <summary>Held for the process's lifetime: a registration that is collected unregisters itself.</summary>
+    static ShutdownSignals? _installed;
+
+    ShutdownSignals() =>
         _registrations = [PosixSignalRegistration.Create(PosixSignal.SIGINT, Handle), PosixSignalRegistration.Create(PosixSignal.SIGTERM, Handle)];
+
+    /// <summary>Installs the handler once for the process and returns it.</summary>
+    public static ShutdownSignals Install() => _installed ??= new ShutdownSignals();
 
     public CancellationToken Token => _cancel.Token;
 
@@ -47,10 +54,4 @@ public sealed class ShutdownSignals : IDisposable
 
     [DllImport("libc", EntryPoint = "_exit")]
     static extern void _exit(int status);
-
-    public void Dispose()
-    {
-        foreach (var registration in _registrations) registration.Dispose();
-        _cancel.Dispose();
-    }
 }

@@ -219,10 +219,11 @@ public sealed class HostileInputTests(TrainedRun trained) : IClassFixture<Traine
     {
         using var folder = new TemporaryFolder();
         var output = Path.Combine(folder.Path, "out");
-        // One step is the whole epoch here, so the first signal waits for it (seconds); the second does not wait.
-        using var run = RunningCli.Start(folder.Path, "train", "--dataset", "fashion-mnist-bundled", "--limit", "2000", "--batch-size", "2000", "--epochs", "3", "--output", output);
+        // One step is the whole epoch here (all 4,000 bundled images, over 10 s), so the first signal waits for it;
+        // the second does not wait.
+        using var run = RunningCli.Start(folder.Path, "train", "--dataset", "fashion-mnist-bundled", "--batch-size", "4000", "--epochs", "3", "--output", output);
         Assert.True(run.WaitUntil(() => File.Exists(Path.Combine(output, ".visionlab.owner")), TimeSpan.FromMinutes(1)));
-        Thread.Sleep(3000);   // into the first step
+        Thread.Sleep(7000);   // past loading the data and building the model, into the first step
         run.Signal("INT");
         Thread.Sleep(300);
         var clock = Stopwatch.StartNew();
