@@ -48,10 +48,11 @@ public sealed class ShutdownSignals
     /// </summary>
     static void ExitNow(int code)
     {
-        if (OperatingSystem.IsWindows()) Environment.Exit(code);
-        _exit(code);
+        if (OperatingSystem.IsLinux()) _exit(code);
+        Environment.Exit(code);
     }
 
-    [DllImport("libc", EntryPoint = "_exit")]
+    // glibc's soname: "libc" would first find libc.so, a linker script that only libc6-dev installs.
+    [DllImport("libc.so.6", EntryPoint = "_exit")]
     static extern void _exit(int status);
 }

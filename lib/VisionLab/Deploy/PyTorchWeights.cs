@@ -1,3 +1,4 @@
+using VisionLab.Models;
 using VisionLab.Core;
 using static TorchSharp.torch;
 
@@ -56,13 +57,12 @@ public static class PyTorchWeights
         }
         var expected = module.state_dict();
         var problems = new List<string>();
-        long fileClasses = 0, modelClasses = 0;
+        var storedShapes = new Dictionary<string, long[]>();
         foreach (System.Collections.DictionaryEntry entry in stored)
         {
             var name = (string)entry.Key;
             long[]? shape = entry.Value is Tensor t ? t.shape : null;
-            if (name is "fc.weight" or "head.weight" && shape is { Length: > 0 } && expected.TryGetValue(name, out var last))
-                (fileClasses, modelClasses) = (shape[0], last.shape[0]);
+            if (shape is not null) storedShapes[name] = shape;
             if (!expected.TryGetValue(name, out var target)) { if (strict) problems.Add($"unexpected {name}"); }
             else if (shape is not null && !shape.SequenceEqual(target.shape))
                 problems.Add($"{name} is [{string.Join(", ", shape)}] in the file, [{string.Join(", ", target.shape)}] in the model");
@@ -73,6 +73,7 @@ public static class PyTorchWeights
         }
         if (strict) problems.AddRange(expected.Keys.Where(k => !stored.Contains(k)).Select(k => $"missing {k}"));
         // Only the class layer differs: the same network, trained on data with another number of classes.
+        long fileClasses = WeightFiles.ClassCount(storedShapes), modelClasses = WeightFiles.ClassCount(ModelArchitecture.Signature(module));
         if (fileClasses != modelClasses && problems.All(p => p.StartsWith("fc.", StringComparison.Ordinal) || p.StartsWith("head.", StringComparison.Ordinal)))
             throw new InvalidDataException($"{path} was trained for {fileClasses} classes, but the data given has {modelClasses}: use it with the --dataset it was trained on.");
         if (problems.Count > 0)

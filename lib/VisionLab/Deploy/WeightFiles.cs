@@ -135,7 +135,7 @@ public static class WeightFiles
     }
 
     /// <summary>The classes a classifier's last layer scores (0 when it has none the library knows).</summary>
-    static long ClassCount(IReadOnlyDictionary<string, long[]> tensors) =>
+    internal static long ClassCount(IReadOnlyDictionary<string, long[]> tensors) =>
         tensors.TryGetValue("fc.weight", out var fc) && fc.Length > 0 ? fc[0] : tensors.TryGetValue("head.weight", out var head) && head.Length > 0 ? head[0] : 0;
 
     /// <summary>

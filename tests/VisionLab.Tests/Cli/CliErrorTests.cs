@@ -9,15 +9,7 @@ namespace VisionLab.Tests.Cli;
 /// </summary>
 public sealed class CliErrorTests
 {
-    static void IsOneLineUserError(CliResult result, params string[] mentions)
-    {
-        Assert.True(result.ExitCode == 2, result.ToString());
-        var lines = result.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.True(lines.Length is >= 1 and <= 2, result.ToString());   // the error, and for parse errors where to find the options
-        Assert.StartsWith("error: ", lines[0]);
-        Assert.DoesNotContain("   at ", result.Error);                  // no stack trace
-        foreach (var mention in mentions) Assert.Contains(mention, lines[0]);
-    }
+    static void IsOneLineUserError(CliResult result, params string[] mentions) => CliAssert.IsOneLineUserError(result, ignoreLibtorchWarnings: false, mentions);
 
     [Theory]
     [InlineData(new[] { "export", "model.bin", "--format", "onnx_int8", "--output", "typo.onnx" }, "--format")]      // case 1

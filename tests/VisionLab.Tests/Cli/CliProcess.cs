@@ -36,3 +36,17 @@ public static class CliProcess
         return new CliResult(process.ExitCode, output.Result, error.Result);
     }
 }
+
+/// <summary>The contract of a user error: exit 2, one "error:" line (and for parse errors where to find the options), no stack trace.</summary>
+public static class CliAssert
+{
+    public static void IsOneLineUserError(CliResult result, bool ignoreLibtorchWarnings, params string[] mentions)
+    {
+        Assert.True(result.ExitCode == 2, result.ToString());
+        var lines = result.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(l => !(ignoreLibtorchWarnings && l.StartsWith("[W"))).ToArray();
+        Assert.True(lines.Length is >= 1 and <= 2, result.ToString());
+        Assert.StartsWith("error: ", lines[0]);
+        Assert.DoesNotContain("   at ", result.Error);
+        foreach (var mention in mentions) Assert.Contains(mention, lines[0]);
+    }
+}

@@ -62,7 +62,8 @@ public static class PngWriter
         png.Write(crc);
     }
 
-    static uint Crc32(ReadOnlySpan<byte> bytes)
+    /// <summary>PNG's chunk checksum (CRC-32 over the chunk's type and data).</summary>
+    public static uint Crc32(ReadOnlySpan<byte> bytes)
     {
         uint crc = 0xFFFF_FFFF;
         foreach (var b in bytes)
