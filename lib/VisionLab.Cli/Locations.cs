@@ -5,6 +5,8 @@ public static class Locations
 {
     public static string Root { get; } = Find();
     public static string Notebooks => Path.Combine(Root, "notebooks");
+    /// <summary>The worked solutions to the chapters' exercises, one notebook per chapter, named by its number.</summary>
+    public static string Solutions => Path.Combine(Notebooks, "solutions");
 
     static string Find()
     {

@@ -42,14 +42,35 @@ public static partial class HtmlBook
             var html = body.ToString();
             WriteAtomically(Path.Combine(folder, page), Page(title, html, withCharts: html.Contains(ChartMarker, StringComparison.Ordinal)));
         }
-        var index = new StringBuilder("<h1>VisionLab: the executed chapters</h1>\n<p>Every chapter as the last <code>tutorial</code> run left it, readable offline.</p>\n<ol class=\"chapters\">\n");
-        foreach (var c in chapters)
-            index.Append($"<li><a href=\"{WebUtility.HtmlEncode(c.Page)}\">{WebUtility.HtmlEncode(c.Title)}</a> <small>({WebUtility.HtmlEncode(c.Notebook)})</small></li>\n");
-        WriteAtomically(Path.Combine(folder, "index.html"), Page("VisionLab: the executed chapters", index.Append("</ol>\n").ToString(), withCharts: false));
+        var index = new StringBuilder("<h1>VisionLab: the executed chapters</h1>\n<p>Every chapter as the last <code>tutorial</code> run left it, readable offline.</p>\n");
+        void List(string? heading, IEnumerable<BookChapter> entries)
+        {
+            if (!entries.Any()) return;
+            if (heading is not null) index.Append($"<h2>{heading}</h2>\n");
+            index.Append("<ol class=\"chapters\">\n");
+            foreach (var c in entries)
+                index.Append($"<li><a href=\"{WebUtility.HtmlEncode(c.Page)}\">{WebUtility.HtmlEncode(c.Title)}</a> <small>({WebUtility.HtmlEncode(c.Notebook)})</small></li>\n");
+            index.Append("</ol>\n");
+        }
+        List(null, chapters.Where(c => !IsSolutions(c.Notebook)));
+        List("Worked solutions to the exercises", chapters.Where(c => IsSolutions(c.Notebook)));
+        WriteAtomically(Path.Combine(folder, "index.html"), Page("VisionLab: the executed chapters", index.ToString(), withCharts: false));
         WriteAtomically(Path.Combine(folder, AssetsFolder, StyleAsset), Style);
         if (plotlyJs is not null) WriteAtomically(Path.Combine(folder, AssetsFolder, PlotlyAsset), plotlyJs);
         return chapters;
     }
+
+    /// <summary>A solutions notebook: <c>NN-name-solutions.ipynb</c> in <c>notebooks/solutions/</c>.</summary>
+    public static bool IsSolutions(string notebook) => Path.GetFileNameWithoutExtension(notebook).EndsWith("-solutions", StringComparison.Ordinal);
+
+    /// <summary>
+    /// A link between notebooks (a chapter's to its solutions, a solution's back to its chapter) points at that
+    /// notebook's page: every page of the book sits in one folder.
+    /// </summary>
+    static string LinkNotebooksToPages(string html) => NotebookLink().Replace(html, m => $"href=\"{m.Groups["name"].Value}.html{m.Groups["anchor"].Value}\"");
+
+    [GeneratedRegex("href=\"(?![a-z]+:)(?:[^\"#/]*/)*(?<name>[^\"#/]+)\\.ipynb(?<anchor>#[^\"]*)?\"")]
+    private static partial Regex NotebookLink();
 
     static string? Title(JsonArray cells)
     {
@@ -65,7 +86,7 @@ public static partial class HtmlBook
         switch ((string?)cell["cell_type"])
         {
             case "markdown":
-                return $"<section class=\"cell markdown\" id=\"cell-{index}\">\n{Markdig.Markdown.ToHtml(source, Markdown)}</section>\n";
+                return $"<section class=\"cell markdown\" id=\"cell-{index}\">\n{LinkNotebooksToPages(Markdig.Markdown.ToHtml(source, Markdown))}</section>\n";
             case "code":
                 var html = new StringBuilder($"<section class=\"cell code\" id=\"cell-{index}\">\n<pre class=\"source\"><code>{WebUtility.HtmlEncode(source)}</code></pre>\n");
                 foreach (var output in MergeStreams(cell["outputs"]?.AsArray() ?? []))

@@ -87,4 +87,27 @@ public sealed class ChartOutputTests
         Assert.DoesNotContain("plotly.min.js", page);   // no chart, no library
         Assert.False(File.Exists(Path.Combine(scratch.Folder, "book", "assets", "plotly.min.js")));
     }
+
+    [Fact]
+    public void The_book_links_a_chapter_to_its_solutions_and_back_and_lists_the_solutions_apart()
+    {
+        using var scratch = new Repository.ScratchFolder();
+        static string Notebook(string markdown) => new JsonObject
+        {
+            ["cells"] = new JsonArray(new JsonObject { ["cell_type"] = "markdown", ["metadata"] = new JsonObject(), ["source"] = markdown }),
+            ["metadata"] = new JsonObject(), ["nbformat"] = 4, ["nbformat_minor"] = 5,
+        }.ToJsonString();
+        var chapter = scratch.Write("01-chapter.ipynb", Notebook("# 1. A chapter\n\nSee [the solutions](solutions/01-chapter-solutions.ipynb#exercise-2) or [the site](https://example.org/x.ipynb)."));
+        Directory.CreateDirectory(Path.Combine(scratch.Folder, "solutions"));
+        var solutions = Path.Combine(scratch.Folder, "solutions", "01-chapter-solutions.ipynb");
+        File.WriteAllText(solutions, Notebook("# Solutions to chapter 1\n\nBack to [the chapter](../01-chapter.ipynb)."));
+        HtmlBook.Write([chapter, solutions], Path.Combine(scratch.Folder, "book"));
+        var book = Path.Combine(scratch.Folder, "book");
+        Assert.Contains("href=\"01-chapter-solutions.html#exercise-2\"", File.ReadAllText(Path.Combine(book, "01-chapter.html")));
+        Assert.Contains("href=\"https://example.org/x.ipynb\"", File.ReadAllText(Path.Combine(book, "01-chapter.html")));   // not ours: kept
+        Assert.Contains("href=\"01-chapter.html\"", File.ReadAllText(Path.Combine(book, "01-chapter-solutions.html")));
+        var index = File.ReadAllText(Path.Combine(book, "index.html"));
+        Assert.True(index.IndexOf("Worked solutions", StringComparison.Ordinal) is var at && at > index.IndexOf("01-chapter.html", StringComparison.Ordinal)
+                    && at < index.IndexOf("01-chapter-solutions.html", StringComparison.Ordinal), index);
+    }
 }

@@ -112,6 +112,42 @@ public sealed class HostTests
         Assert.Contains("tensor(s) still alive", result.Failure);
     }
 
+    const string ReaderModule = """
+        using TorchSharp;
+        using static TorchSharp.torch;
+        public class TwoLayers : nn.Module<Tensor, Tensor>
+        {
+            private readonly TorchSharp.Modules.Linear first, second;
+            public TwoLayers() : base("TwoLayers") { first = nn.Linear(4, 8); second = nn.Linear(8, 2); RegisterComponents(); }
+            public override Tensor forward(Tensor x) => second.call(first.call(x));
+        }
+        """;
+
+    [Fact]
+    public async Task A_module_the_reader_writes_counts_its_parameters_once()
+    {
+        // TorchSharp 0.107 counts each Parameter twice; the kernel corrects the modules a cell leaves in variables, so
+        // the reader's class needs no workaround and a disposed model is not a leak (4 parameters, 2 in an array).
+        using var scratch = new Repository.ScratchFolder();
+        var result = await Run(scratch.Write("reader-module.ipynb", TestNotebooks.Make([
+            TestNotebooks.Bootstrap, ReaderModule,
+            "var model = new TwoLayers();\nvar replicas = new[] { new TwoLayers(), new TwoLayers() };",
+            "model.Dispose(); foreach (var r in replicas) r.Dispose();",
+            TestNotebooks.Checks])));
+        Assert.Empty(NotebookAssertions.Problems(result));
+        Assert.Equal(0, result.LiveTensorsLeft);
+    }
+
+    [Fact]
+    public async Task A_module_the_reader_forgets_to_dispose_is_still_a_leak()
+    {
+        using var scratch = new Repository.ScratchFolder();
+        var result = await Run(scratch.Write("reader-module-kept.ipynb", TestNotebooks.Make([
+            TestNotebooks.Bootstrap, ReaderModule, "var model = new TwoLayers();", TestNotebooks.Checks])));
+        Assert.NotNull(result.Failure);
+        Assert.Contains("4 tensor(s) still alive", result.Failure);   // its 4 parameters, each counted once
+    }
+
     [Fact]
     public async Task A_notebook_without_checks_fails()
     {

@@ -20,26 +20,32 @@ public static class TutorialCommand
         var timeout = new Option<int>("--timeout") { Description = "Per-notebook limit in minutes (1 to 1440).", DefaultValueFactory = _ => 60 }.AtLeast(1, 24 * 60);
         var seed = new Option<int>("--seed") { Description = "The seed chapters 03-08 train with (VISIONLAB_SEED); the data sets keep theirs. Another seed measures a check's spread.", DefaultValueFactory = _ => 0 };
         seed.AtLeast(0);
-        var command = new Command("tutorial", "Run every tutorial notebook and write the executed notebooks.") { profile, only, output, timeout, seed };
+        var solutions = new Option<bool>("--solutions") { Description = "Run the worked solutions to the chapters' exercises (notebooks/solutions) instead of the chapters; --only picks chapters' solutions by number." };
+        var command = new Command("tutorial", "Run every tutorial notebook and write the executed notebooks.") { profile, only, output, timeout, seed, solutions };
         command.SetAction((parse, cancellation) => RunAsync(
-            RunProfiles.Parse(parse.GetValue(profile)), parse.GetValue(seed), parse.GetValue(only) ?? [], new DirectoryInfo(parse.GetValue(output)!), TimeSpan.FromMinutes(parse.GetValue(timeout)), cancellation));
+            RunProfiles.Parse(parse.GetValue(profile)), parse.GetValue(seed), parse.GetValue(only) ?? [], new DirectoryInfo(parse.GetValue(output)!),
+            TimeSpan.FromMinutes(parse.GetValue(timeout)), parse.GetValue(solutions), cancellation));
         return command;
     }
 
-    static async Task<int> RunAsync(RunProfile profile, int seed, string[] only, DirectoryInfo output, TimeSpan timeout, CancellationToken cancellation)
+    static async Task<int> RunAsync(RunProfile profile, int seed, string[] only, DirectoryInfo output, TimeSpan timeout, bool solutions, CancellationToken cancellation)
     {
-        var notebooks = Directory.EnumerateFiles(Locations.Notebooks, "*.ipynb").Order(StringComparer.Ordinal)
-            .Where(p => only.Length == 0 || only.Any(n => Path.GetFileName(p).StartsWith(n.PadLeft(2, '0') + "-", StringComparison.Ordinal)))
-            .ToList();
+        var source = solutions ? Locations.Solutions : Locations.Notebooks;
+        var all = Directory.Exists(source) ? Directory.EnumerateFiles(source, "*.ipynb").Order(StringComparer.Ordinal).ToList() : [];
+        var notebooks = all.Where(p => only.Length == 0 || only.Any(n => Path.GetFileName(p).StartsWith(n.PadLeft(2, '0') + "-", StringComparison.Ordinal))).ToList();
         if (notebooks.Count == 0)
         {
-            var numbers = Directory.EnumerateFiles(Locations.Notebooks, "*.ipynb").Select(p => Path.GetFileName(p)[..2]).Order(StringComparer.Ordinal);
-            CliErrors.WriteError($"--only {string.Join(" --only ", only)}: no notebook in {Locations.Notebooks} has that number. The numbers are {string.Join(", ", numbers)}.");
+            var numbers = all.Select(p => Path.GetFileName(p)[..2]);
+            if (all.Count == 0) { CliErrors.WriteError($"{source} holds no notebooks."); return CliErrors.UserError; }
+            CliErrors.WriteError($"--only {string.Join(" --only ", only)}: no notebook in {source} has that number. The numbers are {string.Join(", ", numbers)}.");
             return CliErrors.UserError;
         }
+        // Solutions go beside the chapters they solve, in a folder of their own, as in the repository.
+        var written = solutions ? new DirectoryInfo(Path.Combine(output.FullName, "solutions")) : output;
         // The output folder first: unwritable or in use by another tutorial run is found before the first notebook.
         using var folder = VisionLab.Training.RunFolder.Claim(output.FullName, "--output");
-        AnsiConsole.MarkupLine($"Running {notebooks.Count} notebook(s), profile [bold]{profile.ToString().ToLowerInvariant()}[/], seed {seed}; " +
+        written.Create();
+        AnsiConsole.MarkupLine($"Running {notebooks.Count} {(solutions ? "solutions " : "")}notebook(s), profile [bold]{profile.ToString().ToLowerInvariant()}[/], seed {seed}; " +
                                $"{Markup.Escape(TorchEnvironment.Describe().ToString())}");
         var results = new List<NotebookRunResult>();
         async Task<NotebookRunResult> Run(string path, IProgress<CellProgress> reporter)
@@ -48,7 +54,7 @@ public static class TutorialCommand
             {
                 Profile = profile.ToString().ToLowerInvariant(), Seed = seed, Timeout = timeout, Progress = reporter,
             }, cancellation);
-            ExecutedNotebookWriter.Write(result, Path.Combine(output.FullName, Path.GetFileName(path)));
+            ExecutedNotebookWriter.Write(result, Path.Combine(written.FullName, Path.GetFileName(path)));
             results.Add(result);
             return result;
         }
@@ -100,10 +106,12 @@ public static class TutorialCommand
                                    Markup.Escape(string.Join("; ", results.SelectMany(r => r.SkippedParts.Select(s => $"{r.Name}: {s}")))));
         if (results.Any(r => !Passed(r)))
             AnsiConsole.MarkupLine("Each failed notebook is written with its outputs, the failing cell's full error included: open it from the folder below.");
-        AnsiConsole.MarkupLine($"Executed notebooks: {Markup.Escape(output.FullName)}");
-        // The book covers every executed chapter in the folder, so a run with --only refreshes its pages.
+        AnsiConsole.MarkupLine($"Executed notebooks: {Markup.Escape(written.FullName)}");
+        // The book covers every executed chapter and solution in the folder, so a run with --only refreshes its pages.
         var book = Path.Combine(output.FullName, "book");
-        HtmlBook.Write(Directory.EnumerateFiles(output.FullName, "*.ipynb").Order(StringComparer.Ordinal), book);
+        var solved = Path.Combine(output.FullName, "solutions");
+        HtmlBook.Write(Directory.EnumerateFiles(output.FullName, "*.ipynb").Order(StringComparer.Ordinal)
+            .Concat(Directory.Exists(solved) ? Directory.EnumerateFiles(solved, "*.ipynb").Order(StringComparer.Ordinal) : []), book);
         AnsiConsole.MarkupLine($"HTML book (open in a browser, works offline): {Markup.Escape(Path.Combine(book, "index.html"))}");
         return results.All(Passed) ? 0 : 1;
     }

@@ -18,6 +18,7 @@ public static class NotebookSetup
         TorchNative.EnsureLoaded();
         DisplayFormatters.Register();
         PlotlyOutput.ResetLibrary();   // a new notebook page: its first chart brings plotly.js
+        CellModuleCounting.Install();  // the reader's own modules count their parameters once
         var info = TorchEnvironment.Describe();
         TensorBaseline = LiveTensors.Count();
         return new NotebookEnvironment(RunProfiles.Current, info);
