@@ -6,8 +6,14 @@ public static class Repository
     public static string Root { get; } = FindRoot();
     public static string NotebooksFolder => Path.Combine(Root, "notebooks");
 
+    public static string SolutionsFolder => Path.Combine(NotebooksFolder, "solutions");
+
     public static IEnumerable<string> Notebooks() =>
         Directory.EnumerateFiles(NotebooksFolder, "*.ipynb").OrderBy(p => p, StringComparer.Ordinal);
+
+    /// <summary>The worked solutions to the chapters' exercises, <c>notebooks/solutions/NN-name-solutions.ipynb</c>.</summary>
+    public static IEnumerable<string> Solutions() =>
+        Directory.Exists(SolutionsFolder) ? Directory.EnumerateFiles(SolutionsFolder, "*.ipynb").OrderBy(p => p, StringComparer.Ordinal) : [];
 
     static string FindRoot()
     {

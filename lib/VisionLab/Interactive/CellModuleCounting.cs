@@ -11,6 +11,7 @@ namespace VisionLab.Interactive;
 /// Parameter twice (<see cref="TensorCountCorrection"/>); the library's models correct themselves, but a module
 /// written in a cell should read like PyTorch, without that line. So after every cell the kernel runs, this looks
 /// at the notebook's variables and corrects every module it finds there (a module, or a collection of them).
+/// A module created and disposed inside a method, never held by a variable, is not seen and still counts twice.
 /// Found through reflection, because the library does not reference the kernel: under any other host (the CLI,
 /// the tests) <see cref="Install"/> finds no kernel and does nothing.
 /// </summary>

@@ -58,7 +58,8 @@ public sealed class NotebookChecks
     {
         var (live, seen) = LiveTensors.ExcessOver(NotebookSetup.TensorBaseline);
         That("every tensor the notebook created is disposed", live <= 0,
-            seen.Count == 1 ? $"{live} tensor(s) still alive" : $"{live} tensor(s) still alive after {seen.Count} counts ({string.Join(", ", seen)})");
+            (seen.Count == 1 ? $"{live} tensor(s) still alive" : $"{live} tensor(s) still alive after {seen.Count} counts ({string.Join(", ", seen)})") +
+            (live > 0 ? "; dispose what the notebook holds, and keep models in notebook variables (docs/notebooks.md)" : ""));
         int failed = _results.Count(r => !r.Passed), measuredOnly = _results.Count(r => !r.Asserted);
         foreach (var r in _results.Where(r => !r.Passed))
             Console.WriteLine($"{FailedMarker} {OneLine(r.Description)}: {OneLine(r.Detail)}");
