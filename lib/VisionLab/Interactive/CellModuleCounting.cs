@@ -53,7 +53,8 @@ public static class CellModuleCounting
             case nn.Module module:
                 Forget(module);
                 break;
-            case IEnumerable items and not Tensor and not string:
+            // Only collections already built (arrays, lists): enumerating a lazy query held in a variable would run it again.
+            case ICollection items:
                 foreach (var item in items)
                     if (item is nn.Module m) Forget(m);
                     else break;   // a collection of something else: not walked further
