@@ -23,13 +23,18 @@ public static class NotebookFile
     }
 
     /// <summary>The source of each code cell, in order, with its index among all cells.</summary>
-    public static IReadOnlyList<(int Index, string Source)> CodeCells(string path)
+    public static IReadOnlyList<(int Index, string Source)> CodeCells(string path) => Cells(path, "code");
+
+    /// <summary>The source of each markdown cell, in order, with its index among all cells.</summary>
+    public static IReadOnlyList<(int Index, string Source)> MarkdownCells(string path) => Cells(path, "markdown");
+
+    static List<(int Index, string Source)> Cells(string path, string type)
     {
         var cells = Load(path)["cells"]?.AsArray() ?? throw new InvalidDataException($"{path}: no 'cells' array.");
-        var code = new List<(int, string)>();
+        var found = new List<(int, string)>();
         for (int i = 0; i < cells.Count; i++)
-            if ((string?)cells[i]!["cell_type"] == "code") code.Add((i, Source(cells[i]!["source"])));
-        return code;
+            if ((string?)cells[i]!["cell_type"] == type) found.Add((i, Source(cells[i]!["source"])));
+        return found;
     }
 
     /// <summary>nbformat's multiline string: one string or an array of lines.</summary>

@@ -48,7 +48,7 @@ public sealed class NotebookTests(ITestOutputHelper output)
     {
         // nbformat 4.5 requires cell ids. Without them every reader invents its own, so the trust signature Jupyter
         // Notebook computes never matches the file and its charts stay blank (found on chapter 10's first version).
-        foreach (var path in Repository.Notebooks())
+        foreach (var path in Repository.Notebooks().Concat(Repository.Solutions()))
         {
             using var document = System.Text.Json.JsonDocument.Parse(File.ReadAllText(path));
             var ids = document.RootElement.GetProperty("cells").EnumerateArray()

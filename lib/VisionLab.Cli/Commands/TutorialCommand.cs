@@ -35,9 +35,8 @@ public static class TutorialCommand
         var notebooks = all.Where(p => only.Length == 0 || only.Any(n => Path.GetFileName(p).StartsWith(n.PadLeft(2, '0') + "-", StringComparison.Ordinal))).ToList();
         if (notebooks.Count == 0)
         {
-            var numbers = all.Select(p => Path.GetFileName(p)[..2]);
-            if (all.Count == 0) { CliErrors.WriteError($"{source} holds no notebooks."); return CliErrors.UserError; }
-            CliErrors.WriteError($"--only {string.Join(" --only ", only)}: no notebook in {source} has that number. The numbers are {string.Join(", ", numbers)}.");
+            CliErrors.WriteError(all.Count == 0 ? $"{source} holds no notebooks." :
+                $"--only {string.Join(" --only ", only)}: no notebook in {source} has that number. The numbers are {string.Join(", ", all.Select(p => Path.GetFileName(p)[..2]))}.");
             return CliErrors.UserError;
         }
         // Solutions go beside the chapters they solve, in a folder of their own, as in the repository.
