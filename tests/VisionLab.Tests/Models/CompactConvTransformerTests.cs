@@ -31,6 +31,41 @@ public sealed class CompactConvTransformerTests
     }
 
     [Fact]
+    public void A_ViT_with_the_hybrids_blocks_and_pooling_differs_from_it_only_in_the_tokenizer()
+    {
+        using var scope = NewDisposeScope();
+        using var vit = VisionTransformer.Small32(normFirst: true, mlpRatio: 2, pooling: TokenPooling.Sequence);
+        using var hybrid = new CompactConvTransformer(numClasses: 10);
+        var ours = vit.state_dict().Where(kv => !kv.Key.StartsWith("patch_embed.")).ToDictionary(kv => kv.Key, kv => kv.Value.shape);
+        var theirs = hybrid.state_dict().Where(kv => !kv.Key.StartsWith("tokenizer.")).ToDictionary(kv => kv.Key, kv => kv.Value.shape);
+        Assert.Equal(theirs.Keys.Order(), ours.Keys.Order());
+        foreach (var (name, shape) in theirs) Assert.True(shape.SequenceEqual(ours[name]), name);
+        Assert.True(vit.Transformer[0].NormFirst);
+        Assert.Equal(TokenPooling.Sequence, vit.Pooling);
+
+        // The hybrid's weights outside the tokenizer, loaded into the ViT, pool the same way: feed both the same tokens.
+        vit.load_state_dict(hybrid.state_dict().Where(kv => !kv.Key.StartsWith("tokenizer.")).ToDictionary(), strict: false);
+        vit.eval();
+        using var output = vit.ForwardWithAttention(randn(3, 3, 32, 32));
+        Assert.False(output.HasClassToken);
+        Assert.Equal(new long[] { 3, 10 }, output.Logits.shape);
+        Assert.Equal(new long[] { 3, 3, 64, 64 }, output.Attention[0].shape);
+        Assert.True((output.PoolWeights!.sum(-1) - 1).abs().max().item<float>() < 1e-5);
+        Assert.Equal(new long[] { 3, 8, 8 }, AttentionMaps.Rollout(output).shape);
+        Assert.Equal(new long[] { 2, 10 }, vit.call(randn(2, 3, 32, 32)).shape);
+    }
+
+    [Fact]
+    public void The_guides_ViT_keeps_its_class_token_and_a_bad_mlp_ratio_is_named()
+    {
+        using var vit = VisionTransformer.Small32();
+        Assert.Equal(TokenPooling.ClassToken, vit.Pooling);
+        Assert.Contains("cls_token", vit.state_dict().Keys);
+        Assert.DoesNotContain("attention_pool.weight", vit.state_dict().Keys);
+        Assert.Contains("MLP ratio", Assert.Throws<ArgumentOutOfRangeException>(() => VisionTransformer.Small32(mlpRatio: 0)).Message);
+    }
+
+    [Fact]
     public void Smaller_than_the_CNN_and_close_to_the_ViT()
     {
         using var hybrid = new CompactConvTransformer(numClasses: 10);
