@@ -43,7 +43,7 @@ public sealed class CompactConvTransformerTests
         Assert.True(vit.Transformer[0].NormFirst);
         Assert.Equal(TokenPooling.Sequence, vit.Pooling);
 
-        // The hybrid's weights outside the tokenizer, loaded into the ViT, pool the same way: feed both the same tokens.
+        // The hybrid's weights outside the tokenizer load into the ViT as they are; then it pools like the hybrid.
         vit.load_state_dict(hybrid.state_dict().Where(kv => !kv.Key.StartsWith("tokenizer.")).ToDictionary(), strict: false);
         vit.eval();
         using var output = vit.ForwardWithAttention(randn(3, 3, 32, 32));
