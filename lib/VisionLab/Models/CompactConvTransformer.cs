@@ -75,8 +75,8 @@ public sealed class CompactConvTransformer : Module<Tensor, Tensor>, IAttentionM
         x = tokenizer.call(x).flatten(2).transpose(1, 2);                // [B, N, E]
         x = pos_drop.call(x + pos_embed);
         x = norm.call(transformer.Forward(x, attention));
-        var pool = functional.softmax(attention_pool.call(x).squeeze(-1), -1);   // [B, N]: sequence pooling
-        x = head.call(pool.unsqueeze(1).bmm(x).squeeze(1));
+        (x, var pool) = SequencePooling.Apply(attention_pool, x);
+        x = head.call(x);
         if (attention is not null) foreach (var weights in attention) weights.MoveToOuterDisposeScope();
         return (x.MoveToOuterDisposeScope(), pool.MoveToOuterDisposeScope());
     }

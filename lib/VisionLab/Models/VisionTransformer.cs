@@ -93,9 +93,8 @@ public sealed class VisionTransformer : Module<Tensor, Tensor>, IAttentionModel
             x = head.call(norm.call(x.select(1, 0)));      // the class token
         else
         {
-            x = norm.call(x);
-            pool = functional.softmax(attention_pool.call(x).squeeze(-1), -1);   // [B, N]: sequence pooling, as the hybrid's
-            x = head.call(pool.unsqueeze(1).bmm(x).squeeze(1));
+            (x, pool) = SequencePooling.Apply(attention_pool, norm.call(x));
+            x = head.call(x);
         }
         if (attention is not null) foreach (var weights in attention) weights.MoveToOuterDisposeScope();
         return (x.MoveToOuterDisposeScope(), pool?.MoveToOuterDisposeScope());
